@@ -1,0 +1,648 @@
+"""Verificações do projeto final (template.py).
+
+Rode com `dia3 check template` (ou `dia3 check template --target solutions`). Cada verificação
+conversa com o seu app por HTTP de verdade (uvicorn em 127.0.0.1) e com o LLM simulado.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from datetime import datetime, timezone
+
+import httpx
+import pytest
+from jose import jwt
+
+from dia3.assertions import expect_no_leak, expect_sse_response, expect_status, expect_stream_text
+from dia3.harness import LoadError, alg_none_token, fail, load_module, make_token, patched_environ, short
+from dia3.mockllm import Scenario, reply_text
+from dia3.pytest_plugin import CHECK_DEFAULT_MODEL, CHECK_EXPIRE_MINUTES
+
+PROMPT = "Explique SSE em 3 bullets"
+ROUTES = ["/api/generate", "/chat"]
+
+
+def stream_body(path: str, **extra) -> dict:
+    body = {"prompt": PROMPT, **extra}
+    if path == "/chat":
+        body.setdefault("stream", True)
+    return body
+
+
+# ---------------------------------------------------------------------------------------------
+# TODO 1 — configuração
+# ---------------------------------------------------------------------------------------------
+
+
+def _import_copy(target_dir, tmp_path, env):
+    """Import a copy of template.py from an empty folder (so no .env is found) under ``env``."""
+    copy = tmp_path / "template.py"
+    shutil.copy(target_dir / "template.py", copy)
+    with patched_environ(env):
+        return load_module(copy)
+
+
+WEAK_SECRETS = ["secret", "changeme", "change-me", "your-secret-key", "supersecret", "segredo", "dev", "jwt-secret", ""]
+
+
+@pytest.mark.check("config.segredo_ausente", todo=1)
+def test_secret_unset_uses_random_secret_and_warns(learner, target_dir, tmp_path):
+    try:
+        loaded = _import_copy(target_dir, tmp_path, {"JWT_SECRET_KEY": None})
+    except LoadError as err:
+        fail(
+            "Sem JWT_SECRET_KEY no ambiente, o app deveria subir (com um aviso), mas não importou.",
+            expected="importar normalmente, com um segredo aleatório e um aviso",
+            got=err.message.splitlines()[0] + " " + err.message.splitlines()[2 if len(err.message.splitlines()) > 2 else 0],
+            hint="se JWT_SECRET_KEY estiver vazia, gere uma com secrets.token_urlsafe(48) e avise com warnings.warn.",
+            section="5.1",
+        )
+    if "JWT_SECRET_KEY" not in loaded.output:
+        fail(
+            "Sem JWT_SECRET_KEY, o app subiu calado.",
+            expected="um aviso que cite JWT_SECRET_KEY (warnings.warn, logging ou print)",
+            got=f"saída na importação: {short(loaded.output or '(nada)')}",
+            hint="quem roda o servidor precisa saber que os tokens vão deixar de valer ao reiniciar.",
+            section="5.1",
+        )
+    from fastapi.testclient import TestClient
+
+    with TestClient(loaded.module.app) as client:
+        for weak in WEAK_SECRETS:
+            token = make_token(weak or "x", sub="admin") if weak else alg_none_token()
+            resp = client.post("/api/generate", json={"prompt": PROMPT}, headers={"Authorization": f"Bearer {token}"})
+            if resp.status_code != 401:
+                fail(
+                    "Sem JWT_SECRET_KEY, o app aceitou um token assinado com um segredo conhecido.",
+                    expected="401 para um token assinado com " + (repr(weak) if weak else "alg none"),
+                    got=f"status {resp.status_code}",
+                    hint='nada de os.getenv("JWT_SECRET_KEY", "secret"): um segredo fixo no código vale para '
+                    "qualquer um que leia o código. Sem a variável, gere um aleatório.",
+                    section="5.1",
+                )
+
+
+@pytest.mark.check("config.segredo_curto", todo=1)
+def test_short_secret_refuses_to_start(learner, target_dir, tmp_path):
+    try:
+        loaded = _import_copy(target_dir, tmp_path, {"JWT_SECRET_KEY": "curta-demais-123"})
+    except LoadError as err:
+        if "JWT_SECRET_KEY" not in str(err.exc) and "32" not in str(err.exc):
+            fail(
+                "Com JWT_SECRET_KEY curta o app recusou subir, mas a mensagem não explica o motivo.",
+                expected="um erro que cite JWT_SECRET_KEY e o mínimo de 32 caracteres",
+                got=f"{type(err.exc).__name__}: {short(str(err.exc))}",
+                hint="levante RuntimeError com uma mensagem que diga o que fazer.",
+                section="5.1",
+            )
+        return
+    # It imported: maybe it refuses at startup (lifespan).
+    try:
+        from fastapi.testclient import TestClient
+
+        with TestClient(loaded.module.app):
+            pass
+    except BaseException as exc:  # noqa: BLE001 - any refusal at startup counts
+        if "JWT_SECRET_KEY" in str(exc) or "32" in str(exc):
+            return
+    fail(
+        "Com JWT_SECRET_KEY de 16 caracteres o app subiu normalmente.",
+        expected="recusar subir (RuntimeError) com uma mensagem clara",
+        got="o módulo importou e o app iniciou",
+        hint="HS256 com segredo curto é quebrável por força bruta: exija pelo menos 32 caracteres.",
+        section="5.1",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# TODO 2 — login e autenticação
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.check("login.ok", todo=2)
+def test_login_returns_bearer_token(api):
+    resp = api.post("/login", {"username": "admin", "password": "admin123"})
+    expect_status(resp, 200, what="POST /login com admin/admin123", hint="confira authenticate_user e create_access_token.", section="5.2")
+    try:
+        body = resp.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("access_token"), str) or str(body.get("token_type", "")).lower() != "bearer":
+        fail(
+            "POST /login: o corpo da resposta não tem o formato combinado.",
+            expected='{"access_token": "<jwt>", "token_type": "bearer"}',
+            got=short(resp.text),
+            hint="devolva um dict com essas duas chaves.",
+            section="5.2",
+        )
+    try:
+        claims = jwt.decode(body["access_token"], api.secret, algorithms=["HS256"])
+    except Exception as exc:  # noqa: BLE001
+        fail(
+            "POST /login: o token não é um JWT HS256 assinado com JWT_SECRET_KEY.",
+            expected="jwt.encode({...}, JWT_SECRET_KEY, algorithm='HS256')",
+            got=f"erro ao validar: {type(exc).__name__}: {exc}",
+            hint="use o segredo lido do ambiente e o algoritmo HS256.",
+            section="5.2",
+        )
+    if claims.get("sub") != "admin" or "exp" not in claims:
+        fail(
+            "POST /login: faltam claims no token.",
+            expected="'sub': 'admin' e 'exp' (expiração)",
+            got=f"claims {claims}",
+            hint="sem exp o token vale para sempre; sem sub não se sabe de quem é.",
+            section="5.2",
+        )
+    remaining = claims["exp"] - datetime.now(timezone.utc).timestamp()
+    if not 0 < remaining <= CHECK_EXPIRE_MINUTES * 60 + 60:
+        fail(
+            "POST /login: a expiração do token não segue ACCESS_TOKEN_EXPIRE_MINUTES.",
+            expected=f"exp daqui a até {CHECK_EXPIRE_MINUTES} minutos (ACCESS_TOKEN_EXPIRE_MINUTES={CHECK_EXPIRE_MINUTES})",
+            got=f"exp daqui a {remaining / 60:.1f} minutos",
+            hint="exp = agora (UTC) + timedelta(minutes=ACCESS_TOKEN_EXPIRE_MINUTES).",
+            section="5.2",
+        )
+
+
+@pytest.mark.check("login.credenciais_erradas", todo=2)
+def test_login_rejects_bad_credentials_uniformly(api):
+    wrong_pw = api.post("/login", {"username": "admin", "password": "senha-errada"})
+    unknown = api.post("/login", {"username": "fulano", "password": "admin123"})
+    for label, resp in (("senha errada", wrong_pw), ("usuário desconhecido", unknown)):
+        expect_status(resp, 401, what=f"POST /login com {label}", hint="credenciais inválidas → HTTPException(401).", section="5.2")
+    if wrong_pw.text != unknown.text:
+        fail(
+            "POST /login: 'senha errada' e 'usuário desconhecido' dão respostas diferentes.",
+            expected="a mesma resposta 401 para os dois casos",
+            got=f"senha errada → {short(wrong_pw.text)}; usuário desconhecido → {short(unknown.text)}",
+            hint="respostas diferentes contam a um atacante quais usuários existem.",
+            section="5.2",
+        )
+
+
+@pytest.mark.check("login.validacao", todo=2)
+def test_login_validates_body(api):
+    for body in ({"username": "admin"}, {"password": "admin123"}, ["admin", "admin123"]):
+        resp = api.post("/login", body)
+        expect_status(resp, 422, what=f"POST /login com corpo {body!r}", hint="receba o corpo com um modelo Pydantic (LoginRequest).", section="5.2")
+
+
+def _auth_cases(api) -> dict[str, dict]:
+    other = "outra-chave-" + "x" * 40
+    return {
+        "sem_header": {"headers": {}},
+        "esquema_basic": {"headers": {"Authorization": "Basic YWRtaW46YWRtaW4xMjM="}},
+        "lixo": {"headers": {"Authorization": "Bearer isto-nao-e-um-jwt"}},
+        "expirado": {"headers": api.headers(api.token(minutes=-5))},
+        "outra_chave": {"headers": {"Authorization": f"Bearer {make_token(other)}"}},
+        "alg_none": {"headers": {"Authorization": f"Bearer {alg_none_token()}"}},
+        "sem_exp": {"headers": api.headers(api.token(minutes=None))},
+        "sem_sub": {"headers": api.headers(api.token(sub=None))},
+        "usuario_desconhecido": {"headers": api.headers(api.token(sub="mallory"))},
+        "token_na_query": {"headers": {}, "params": {"token": api.token(), "access_token": api.token()}},
+    }
+
+
+AUTH_HINTS = {
+    "sem_header": "sem Authorization, get_current_user deve levantar 401.",
+    "esquema_basic": "só aceite o esquema Bearer.",
+    "lixo": "um token malformado levanta JWTError: capture e responda 401.",
+    "expirado": "jwt.decode já rejeita exp no passado; não capture isso como sucesso.",
+    "outra_chave": "valide a assinatura com JWT_SECRET_KEY.",
+    "alg_none": 'fixe o algoritmo: jwt.decode(..., algorithms=["HS256"]).',
+    "sem_exp": 'python-jose aceita token sem exp a menos que você peça: options={"require_exp": True}.',
+    "sem_sub": 'exija a claim sub: options={"require_sub": True} e confira se o usuário existe.',
+    "usuario_desconhecido": "depois de decodificar, confira se o usuário (sub) existe em USERS.",
+    "token_na_query": "token só no header Authorization: na URL ele vaza em logs e no histórico.",
+}
+
+
+@pytest.mark.check("auth.rejeita", todo=2)
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("case", list(AUTH_HINTS))
+def test_auth_rejects(api, mock, case, route):
+    spec = _auth_cases(api)[case]
+    resp = api.post(route, stream_body(route), headers=spec["headers"], params=spec.get("params"))
+    if resp.status_code != 401:
+        fail(
+            f"{route} aceitou (ou quebrou com) uma credencial inválida: {case.replace('_', ' ')}.",
+            expected="401 Unauthorized",
+            got=f"status {resp.status_code}, corpo {short(resp.text, 160)}",
+            hint=AUTH_HINTS[case],
+            section="5.2",
+        )
+    if "bearer" not in resp.headers.get("www-authenticate", "").lower():
+        fail(
+            f"{route}: o 401 não tem o cabeçalho WWW-Authenticate.",
+            expected="WWW-Authenticate: Bearer",
+            got=f"cabeçalhos {dict(resp.headers)}",
+            hint='HTTPException(401, detail=..., headers={"WWW-Authenticate": "Bearer"}).',
+            section="5.2",
+        )
+    if mock.requests:
+        fail(
+            f"{route}: o modelo foi chamado para uma requisição sem autenticação válida.",
+            expected="nenhuma chamada ao LLM antes de autenticar",
+            got=f"{len(mock.requests)} chamada(s) ao LLM",
+            hint="use Depends(get_current_user) na rota, para a autenticação rodar antes do corpo da função.",
+            section="5.2",
+        )
+
+
+@pytest.mark.check("auth.resposta_unica", todo=2)
+def test_auth_401_body_is_the_same_for_every_reason(api):
+    bodies = {}
+    for case, spec in _auth_cases(api).items():
+        resp = api.post("/api/generate", {"prompt": PROMPT}, headers=spec["headers"], params=spec.get("params"))
+        bodies[case] = resp.text
+    if len(set(bodies.values())) != 1:
+        distinct = {}
+        for case, body in bodies.items():
+            distinct.setdefault(body, case)
+        fail(
+            "Os 401 explicam o motivo da rejeição (e o motivo vaza).",
+            expected="o mesmo corpo 401 para todo token rejeitado",
+            got="; ".join(f"{case} → {short(body, 90)}" for body, case in list(distinct.items())[:3]),
+            hint="não repasse str(exc) (ex.: 'Signature has expired'); use uma HTTPException fixa.",
+            section="5.2",
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# TODOs 3–5 — /api/generate
+# ---------------------------------------------------------------------------------------------
+
+
+def _ask(api, mock, route="/api/generate", **extra):
+    result = api.stream(route, stream_body(route, **extra))
+    return result
+
+
+@pytest.mark.check("generate.media_type", todo=5)
+def test_generate_is_an_event_stream(api, mock):
+    result = _ask(api, mock)
+    expect_sse_response(result, where="POST /api/generate")
+    for header, value in (("cache-control", "no-cache"), ("x-accel-buffering", "no")):
+        if value not in result.headers.get(header, "").lower():
+            fail(
+                f"POST /api/generate: falta o cabeçalho {header}: {value}.",
+                expected=f"{header}: {value}",
+                got=f"{header}: {result.headers.get(header)!r}",
+                hint="passe headers={'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no'}: sem eles "
+                "proxies (nginx) guardam a resposta e o cliente recebe tudo no fim.",
+                section="3.4",
+            )
+
+
+@pytest.mark.check("generate.enquadramento", todo=(3, 4, 5))
+@pytest.mark.parametrize("route", ROUTES)
+def test_stream_text_matches_model_reply(api, mock, route):
+    result = _ask(api, mock, route)
+    expect_stream_text(result, reply_text(PROMPT, CHECK_DEFAULT_MODEL), where=f"POST {route}")
+
+
+@pytest.mark.check("generate.done", todo=(4, 5))
+@pytest.mark.parametrize("route", ROUTES)
+def test_stream_ends_with_one_done(api, mock, route):
+    result = _ask(api, mock, route)
+    expect_sse_response(result, where=f"POST {route}")
+    done = [i for i, e in enumerate(result.events) if e.data == "[DONE]"]
+    if len(done) != 1 or done[0] != len(result.events) - 1:
+        fail(
+            f"POST {route}: o stream deve terminar com exatamente um 'data: [DONE]'.",
+            expected="um único evento data: [DONE], o último",
+            got=f"{len(done)} evento(s) [DONE] em {len(result.events)} eventos"
+            + (f"; o último evento é {short(result.events[-1].data)}" if result.events else ""),
+            hint="faça yield de format_sse('[DONE]') uma vez, depois do laço (não dentro dele).",
+            section="3.3",
+        )
+
+
+@pytest.mark.check("generate.sem_eventos_vazios", todo=(3, 4))
+@pytest.mark.parametrize("route", ROUTES)
+def test_no_empty_events(api, mock, route):
+    result = _ask(api, mock, route)
+    expect_sse_response(result, where=f"POST {route}")
+    empty = [i for i, e in enumerate(result.events) if e.data == ""]
+    if empty or not result.events:
+        fail(
+            f"POST {route}: há eventos com data vazio.",
+            expected="só eventos com texto (pule chunks com content == '')",
+            got=f"{len(empty)} evento(s) vazio(s) de {len(result.events)}; ex.: posição {empty[:3]}",
+            hint="o primeiro e o último chunk do astream chegam com content vazio: `if chunk.content:` antes do yield.",
+            section="4.1",
+        )
+
+
+@pytest.mark.check("generate.modelo_e_prompt", todo=(3, 5))
+@pytest.mark.parametrize("route", ROUTES)
+def test_model_and_prompt_reach_the_llm(api, mock, route):
+    for model, expected_model in ((None, CHECK_DEFAULT_MODEL), ("gpt-modelo-do-pedido", "gpt-modelo-do-pedido")):
+        mock.clear()
+        extra = {} if model is None else {"model": model}
+        result = _ask(api, mock, route, **extra)
+        expect_sse_response(result, where=f"POST {route}")
+        if not mock.requests:
+            fail(
+                f"POST {route}: o LLM não foi chamado.",
+                expected="uma chamada ao modelo com o prompt do pedido",
+                got=f"nenhuma chamada; corpo: {short(result.text, 160)}",
+                hint="stream_llm deve chamar ChatOpenAI(...).astream([...]).",
+                section="5.3",
+            )
+        req = mock.requests[-1]
+        if req.prompt != PROMPT:
+            fail(
+                f"POST {route}: o prompt que chegou ao modelo não é o do pedido.",
+                expected=short(PROMPT),
+                got=short(req.prompt),
+                hint="passe body.prompt adiante sem alterar: HumanMessage(content=prompt).",
+                section="5.3",
+            )
+        if req.model != expected_model:
+            fail(
+                f"POST {route}: o modelo usado não é o esperado"
+                + (" (sem 'model' no pedido)." if model is None else " ('model' do pedido ignorado)."),
+                expected=f"model={expected_model!r}" + (" (DEFAULT_MODEL do ambiente)" if model is None else ""),
+                got=f"model={req.model!r}",
+                hint="ChatOpenAI(model=model or DEFAULT_MODEL, ...) e DEFAULT_MODEL lido com os.getenv.",
+                section="5.3",
+            )
+
+
+@pytest.mark.check("generate.validacao", todo=5)
+@pytest.mark.parametrize("route", ROUTES)
+def test_prompt_is_validated(api, mock, route):
+    for body, label in (({"prompt": ""}, "prompt vazio"), ({}, "sem prompt"), ({"prompt": "x" * 8001}, "prompt com 8001 caracteres")):
+        resp = api.post(route, body, headers=api.headers())
+        if resp.status_code != 422:
+            fail(
+                f"POST {route} com {label}: o pedido deveria ser recusado.",
+                expected="422 (erro de validação)",
+                got=f"status {resp.status_code}",
+                hint="prompt: str = Field(min_length=1, max_length=8000) no modelo Pydantic.",
+                section="5.5",
+            )
+    if mock.requests:
+        fail(
+            f"POST {route}: o modelo foi chamado com um pedido inválido.",
+            expected="nenhuma chamada ao LLM",
+            got=f"{len(mock.requests)} chamada(s)",
+            hint="deixe o Pydantic validar o corpo antes de chamar o modelo.",
+            section="5.5",
+        )
+
+
+@pytest.mark.check("generate.streaming_real", todo=(3, 4, 5))
+@pytest.mark.parametrize("route", ROUTES)
+def test_first_event_arrives_before_model_finishes(api, mock, route):
+    # The mock sends 3 tokens and then waits: a real stream delivers them now, not at the end.
+    mock.set_scenario(Scenario(hold_after=3))
+    result = api.stream(route, stream_body(route), until=lambda events: bool(events), read_timeout=4)
+    mock.release()
+    expect_sse_response(result, where=f"POST {route}")
+    if mock.requests and not mock.requests[-1].stream:
+        fail(
+            f"POST {route}: o modelo foi chamado sem streaming (ainvoke/invoke).",
+            expected="ChatOpenAI(...).astream(...), token a token",
+            got="uma chamada com stream=false: a resposta inteira chega de uma vez",
+            hint="ainvoke espera a resposta completa; para streaming use `async for chunk in llm.astream(...)`.",
+            section="4",
+        )
+    if not result.events:
+        fail(
+            f"POST {route}: nenhum evento chegou enquanto o modelo ainda gerava a resposta.",
+            expected="o primeiro evento logo depois do primeiro token do modelo",
+            got=f"nada em 4 s, com o modelo parado depois de 3 tokens ({result.error or 'sem dados'})",
+            hint="faça yield de cada token assim que ele chega; não junte tudo numa lista antes do primeiro yield.",
+            section="2",
+        )
+
+
+@pytest.mark.check("generate.cancela_no_disconnect", todo=(3, 4, 5))
+def test_client_disconnect_cancels_the_model(api, mock):
+    mock.set_scenario(Scenario(hold_after=3))
+    result = api.stream("/api/generate", {"prompt": PROMPT}, until=lambda events: bool(events), read_timeout=4)
+    expect_sse_response(result, where="POST /api/generate")
+    # The connection is closed now. The mock is holding the model's stream: it ends "cancelled" if
+    # the app closes the upstream request, and stays open (held) if it does not.
+    settled = mock.wait_for(lambda reqs: bool(reqs) and reqs[-1].status == "cancelled", timeout=5)
+    mock.release()
+    if not settled:
+        status = mock.requests[-1].status if mock.requests else "sem chamada"
+        fail(
+            "POST /api/generate: o cliente desconectou, mas o pedido ao modelo continuou aberto.",
+            expected="a chamada ao LLM cancelada em até 5 s após o cliente fechar a conexão",
+            got=f"estado da chamada ao modelo: {status}",
+            hint="itere o llm.astream dentro do próprio gerador da resposta; se criar uma task "
+            "(asyncio.create_task) para ler o modelo, cancele-a num finally.",
+            section="4.2",
+        )
+
+
+@pytest.mark.check("generate.event_loop_livre", todo=(3, 4))
+def test_event_loop_is_not_blocked(api, mock, app_server):
+    mock.set_scenario(Scenario(token_delay=0.02, first_token_delay=0.3))
+    app_server.lag.reset()
+    started = time.monotonic()
+    result = _ask(api, mock)
+    elapsed = time.monotonic() - started
+    blocked = app_server.lag.blocked
+    expect_sse_response(result, where="POST /api/generate")
+    if blocked > 0.2 and blocked > 0.4 * elapsed:
+        fail(
+            "POST /api/generate: o event loop ficou travado durante o stream.",
+            expected="o loop livre enquanto se espera o modelo (await)",
+            got=f"loop travado {blocked:.2f} s de {elapsed:.2f} s de stream (pior trecho: {app_server.lag.worst:.2f} s)",
+            hint="time.sleep e llm.stream() (síncrono) param o servidor inteiro; use await asyncio.sleep e "
+            "`async for ... in llm.astream(...)`.",
+            section="2.1",
+        )
+
+
+@pytest.mark.check("generate.streams_concorrentes", todo=(3, 4, 5))
+def test_concurrent_streams_do_not_wait_for_each_other(api, mock):
+    mock.set_scenario(Scenario(hold_after=3))
+    headers = api.headers()
+
+    async def first_event(client: httpx.AsyncClient) -> tuple[int, bool]:
+        async with client.stream("POST", "/api/generate", json={"prompt": PROMPT}, headers=headers) as resp:
+            async for chunk in resp.aiter_raw():
+                if b"\n\n" in chunk or b"\r\n\r\n" in chunk or b"\r\r" in chunk:
+                    return resp.status_code, True
+            return resp.status_code, False
+
+    async def main() -> list:
+        async with httpx.AsyncClient(base_url=api.base_url, timeout=httpx.Timeout(10, read=4), trust_env=False) as client:
+            first = await first_event(client)  # stream A stays open upstream (held)
+            second = await asyncio.wait_for(first_event(client), 4)
+            return [first, second]
+
+    try:
+        results = asyncio.run(main())
+        ok = all(flag for _status, flag in results)
+        got = f"respostas {results}"
+    except (asyncio.TimeoutError, httpx.ReadTimeout):
+        ok, got = False, "o segundo stream não recebeu nada em 4 s enquanto o primeiro estava aberto"
+    mock.release()
+    if not ok:
+        fail(
+            "Dois streams ao mesmo tempo: o segundo ficou esperando o primeiro.",
+            expected="os dois recebendo eventos em paralelo",
+            got=got,
+            hint="um await de verdade (astream) libera o loop para outros pedidos; chamadas síncronas "
+            "(llm.stream, time.sleep, requests) seguram todos.",
+            section="2.1",
+        )
+
+
+@pytest.mark.check("generate.erro_antes_do_primeiro_token", todo=(3, 4, 5))
+@pytest.mark.parametrize("route", ROUTES)
+def test_upstream_error_before_first_token(api, mock, check_env, route):
+    mock.set_scenario(Scenario(fault="error_before_first_token"))
+    result = api.stream(route, stream_body(route))
+    expect_no_leak(result.text, [check_env["OPENAI_API_KEY"], check_env["JWT_SECRET_KEY"]], where=f"POST {route} com o modelo fora do ar")
+    if result.status == 200:
+        if result.media_type != "text/event-stream" or not result.events or result.events[-1].event != "error" or any(e.data == "[DONE]" for e in result.events):
+            fail(
+                f"POST {route}: o modelo falhou antes do primeiro token e o cliente não ficou sabendo.",
+                expected="502/503/504 com JSON, ou 200 com um evento final 'event: error' (e sem [DONE])",
+                got=f"status 200, eventos {[(e.event, short(e.data, 40)) for e in result.events][:4]}",
+                hint="envolva o laço do astream em try/except Exception: no except, mande "
+                "format_sse(mensagem, event='error') e termine sem [DONE].",
+                section="3.3",
+            )
+    elif result.status not in (502, 503, 504):
+        fail(
+            f"POST {route}: erro do modelo virou status {result.status}.",
+            expected="502/503/504 com JSON, ou 200 com 'event: error'",
+            got=f"status {result.status}, corpo {short(result.text, 160)}",
+            hint="erro de um serviço de que você depende é 502 (Bad Gateway), não 500 nem 200 com [DONE].",
+            section="3.3",
+        )
+    _server_still_serves(api, mock, route)
+
+
+@pytest.mark.check("generate.erro_no_meio_do_stream", todo=(3, 4))
+@pytest.mark.parametrize("route", ROUTES)
+def test_upstream_error_mid_stream(api, mock, check_env, route):
+    mock.set_scenario(Scenario(fault="cut_mid_stream", cut_after=3))
+    result = api.stream(route, stream_body(route))
+    expect_sse_response(result, where=f"POST {route} com a conexão do modelo caindo no meio")
+    expect_no_leak(result.text, [check_env["OPENAI_API_KEY"], check_env["JWT_SECRET_KEY"]], where=f"POST {route} com o modelo caindo no meio")
+    events = result.events
+    if not events or events[-1].event != "error" or any(e.data == "[DONE]" for e in events):
+        fail(
+            f"POST {route}: a conexão com o modelo caiu no meio e o stream não avisou o erro.",
+            expected="os tokens que chegaram, depois um 'event: error' e nenhum [DONE]",
+            got=f"{len(events)} eventos; últimos: {[(e.event, short(e.data, 30)) for e in events[-3:]]}"
+            + (f"; {result.error}" if result.error else ""),
+            hint="[DONE] diz 'terminou bem'. Se o astream levantar exceção, mande event: error no lugar.",
+            section="3.3",
+        )
+    _server_still_serves(api, mock, route)
+
+
+def _server_still_serves(api, mock, route):
+    mock.set_scenario(Scenario())
+    result = api.stream(route, stream_body(route))
+    if result.status != 200 or not result.events or result.events[-1].data != "[DONE]":
+        fail(
+            f"POST {route}: depois de um erro do modelo, o servidor parou de atender direito.",
+            expected="o pedido seguinte funcionando normalmente",
+            got=f"status {result.status}, {len(result.events)} eventos",
+            hint="não guarde estado global quebrado; trate a exceção dentro do gerador.",
+            section="3.3",
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# TODO 6 — /chat
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.check("chat.sem_stream", todo=6)
+@pytest.mark.parametrize("flag", ["false", "omitido"])
+def test_chat_without_stream_returns_json(api, mock, flag):
+    body = {"prompt": PROMPT} | ({"stream": False} if flag == "false" else {})
+    resp = api.post("/chat", body, headers=api.headers())
+    expect_status(resp, 200, what=f"POST /chat com stream {flag}", hint="sem stream, devolva um dict (JSON).", section="5.6")
+    ctype = resp.headers.get("content-type", "")
+    if "text/event-stream" in ctype:
+        fail(
+            f"POST /chat com stream {flag}: veio um stream SSE.",
+            expected='JSON {"response": "<texto completo>"}',
+            got=f"Content-Type: {ctype}",
+            hint="`stream` vale False por padrão; só devolva StreamingResponse quando body.stream for True "
+            "(confira se o if não está invertido).",
+            section="5.6",
+        )
+    try:
+        data = resp.json()
+    except ValueError:
+        data = None
+    expected = reply_text(PROMPT, CHECK_DEFAULT_MODEL)
+    if not isinstance(data, dict) or data.get("response") != expected:
+        fail(
+            f"POST /chat com stream {flag}: o JSON não traz a resposta do modelo na chave 'response'.",
+            expected=f'{{"response": {short(expected, 80)}}}',
+            got=short(resp.text, 200),
+            hint='devolva {"response": message.content}, com message = await llm.ainvoke([...]).',
+            section="5.6",
+        )
+    if mock.requests and mock.requests[-1].stream:
+        fail(
+            f"POST /chat com stream {flag}: a resposta única foi montada com streaming.",
+            expected="uma chamada sem streaming: await llm.ainvoke([...])",
+            got="o modelo foi chamado com stream=true",
+            hint="para a resposta única, ainvoke é o caminho direto (uma chamada, um resultado).",
+            section="4",
+        )
+
+
+@pytest.mark.check("chat.com_stream", todo=6)
+def test_chat_with_stream_true_streams(api, mock):
+    result = api.stream("/chat", {"prompt": PROMPT, "stream": True})
+    if result.media_type != "text/event-stream":
+        fail(
+            "POST /chat com stream=true: não veio um stream SSE.",
+            expected="Content-Type: text/event-stream, como em /api/generate",
+            got=f"Content-Type: {result.headers.get('content-type')!r}, corpo {short(result.text, 120)}",
+            hint="com body.stream True, devolva o mesmo StreamingResponse de /api/generate.",
+            section="5.6",
+        )
+    if mock.requests and not mock.requests[-1].stream:
+        fail(
+            "POST /chat com stream=true: o modelo foi chamado sem streaming.",
+            expected="llm.astream(...)",
+            got="uma chamada com stream=false (ainvoke)",
+            hint="reaproveite sse_events/stream_llm no ramo stream=True.",
+            section="5.6",
+        )
+
+
+@pytest.mark.check("chat.erro_do_modelo", todo=6)
+def test_chat_non_stream_upstream_error(api, mock, check_env):
+    mock.set_scenario(Scenario(fault="error_before_first_token"))
+    resp = api.post("/chat", {"prompt": PROMPT}, headers=api.headers())
+    expect_no_leak(resp.text, [check_env["OPENAI_API_KEY"], check_env["JWT_SECRET_KEY"]], where="POST /chat com o modelo fora do ar")
+    if resp.status_code not in (502, 503, 504):
+        fail(
+            "POST /chat sem stream: erro do modelo não virou 502/503/504.",
+            expected="502 (Bad Gateway) com JSON e mensagem genérica",
+            got=f"status {resp.status_code}, corpo {short(resp.text, 160)}",
+            hint="envolva o ainvoke em try/except Exception e levante HTTPException(502, detail='...').",
+            section="3.3",
+        )
+    try:
+        resp.json()
+    except ValueError:
+        fail(
+            "POST /chat sem stream: o erro não veio em JSON.",
+            expected='{"detail": "..."}',
+            got=short(resp.text, 160),
+            hint="HTTPException gera o JSON para você.",
+            section="3.3",
+        )

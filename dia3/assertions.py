@@ -1,0 +1,165 @@
+"""Reusable judgements about a learner's HTTP answers, each failing with a pt-BR explanation.
+
+The checks (capstone and exercises) call these; they never read the learner's source.
+"""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from dia3.harness import StreamResult, fail, short
+
+LEAK_PATTERNS = [
+    (re.compile(r"Traceback \(most recent call last\)"), "um traceback do Python"),
+    (re.compile(r'File "[^"]+", line \d+'), "linhas de traceback (File ..., line ...)"),
+    (re.compile(r"\b(?:openai|langchain_openai)\.\w+"), "o nome de uma exceção da biblioteca"),
+    (re.compile(r"\b\w*(?:APIConnectionError|InternalServerError|APIStatusError|APIError|RemoteProtocolError)\b"),
+     "o nome de uma exceção da biblioteca"),
+    (re.compile(r"Error code: \d{3}"), "o texto da exceção do cliente da OpenAI"),
+    (re.compile(r"Connection error\."), "o texto da exceção do cliente da OpenAI"),
+    (re.compile(r"falha simulada do provedor"), "a mensagem de erro interna do provedor"),
+]
+
+
+def expect_status(resp: httpx.Response | StreamResult, status: int, *, what: str, hint: str, section: str) -> None:
+    code = resp.status if isinstance(resp, StreamResult) else resp.status_code
+    if code != status:
+        body = resp.text if isinstance(resp, StreamResult) else resp.text
+        fail(
+            f"{what}: status HTTP inesperado.",
+            expected=f"status {status}",
+            got=f"status {code}, corpo {short(body, 200)}",
+            hint=hint,
+            section=section,
+        )
+
+
+def expect_no_leak(text: str, secret_values: list[str], *, where: str) -> None:
+    for value in secret_values:
+        if value and value in text:
+            fail(
+                f"{where}: a resposta contém um segredo do servidor.",
+                expected="nenhuma chave ou segredo no corpo",
+                got="o valor de uma variável de ambiente secreta apareceu no corpo",
+                hint="nunca inclua str(exc), variáveis de ambiente ou configurações na resposta.",
+                section="3.3",
+            )
+    for pattern, label in LEAK_PATTERNS:
+        match = pattern.search(text)
+        if match:
+            fail(
+                f"{where}: a resposta expõe detalhes internos ({label}).",
+                expected="uma mensagem genérica para o cliente (ex.: 'Falha ao consultar o modelo')",
+                got=f"…{short(text[max(0, match.start() - 40): match.end() + 40], 160)}…",
+                hint="registre a exceção no log do servidor (logger.exception) e mande ao cliente só "
+                "uma mensagem fixa, sem str(exc) nem traceback.",
+                section="3.3",
+            )
+
+
+def expect_sse_response(result: StreamResult, *, where: str) -> None:
+    """Status 200 and the media type of an SSE stream."""
+    expect_status(
+        result,
+        200,
+        what=where,
+        hint="com um token válido e um prompt válido a rota deve responder 200 e começar o stream.",
+        section="5.5",
+    )
+    if result.media_type != "text/event-stream":
+        fail(
+            f"{where}: o Content-Type não é de SSE.",
+            expected="Content-Type: text/event-stream",
+            got=f"Content-Type: {result.headers.get('content-type')!r}",
+            hint='use StreamingResponse(gerador, media_type="text/event-stream"). Sem isso, '
+            "navegadores e proxies tratam a resposta como um arquivo e esperam o fim.",
+            section="3.4",
+        )
+
+
+def expect_stream_text(result: StreamResult, expected: str, *, where: str) -> None:
+    """The data of the events, in order, must be the model's reply exactly (WHATWG parsing)."""
+    expect_sse_response(result, where=where)
+    if result.error and not result.events:
+        fail(
+            f"{where}: o stream não entregou nenhum evento.",
+            expected="eventos 'data: ...' com os tokens do modelo",
+            got=f"{result.error}; corpo até ali: {short(result.text, 200)}",
+            hint="confira se o gerador faz yield e se nada trava antes do primeiro token.",
+            section="5.4",
+        )
+    errors = [e for e in result.events if e.event == "error"]
+    if errors:
+        fail(
+            f"{where}: o stream terminou com 'event: error', mas o modelo respondeu normalmente.",
+            expected="os tokens do modelo e 'data: [DONE]'",
+            got=f"event: error com data {short(errors[0].data)}",
+            hint="veja o log do servidor: alguma exceção aconteceu dentro do seu gerador "
+            "(prompt ou modelo passados errado?).",
+            section="3.3",
+        )
+    text = result.text
+    data = result.data
+    if data == expected:
+        return
+    if "\\n" in text and "\\n" not in expected:
+        fail(
+            f"{where}: os eventos têm '\\n' literal (barra invertida + n) em vez de quebras de linha.",
+            expected="cada evento terminando com uma linha vazia de verdade: 'data: token\\n\\n' em Python",
+            got=short(text[:160]),
+            hint='em Python, "\\\\n\\\\n" são os caracteres \\ e n; escreva "\\n\\n" (uma string normal, '
+            "não raw, sem barra dobrada).",
+            section="3.1",
+        )
+    message_events = [e for e in result.events if e.event == "message"]
+    if message_events and all(len(e.data) >= 2 and e.data[0] == e.data[-1] == '"' for e in message_events):
+        fail(
+            f"{where}: o data dos eventos vem como JSON entre aspas.",
+            expected='texto puro: data: Olá (e não data: "Olá")',
+            got=short(text[:160]),
+            hint="não passe o token por json.dumps. No EventSourceResponse do FastAPI, use "
+            "ServerSentEvent(raw_data=token): o campo `data=` sempre serializa em JSON.",
+            section="3.1",
+        )
+    blank_terminated = re.search(r"\n\n|\r\r|\r\n\r\n", text)
+    if not blank_terminated or len(result.events) * 2 < text.count("data:"):
+        fail(
+            f"{where}: os eventos não terminam com uma linha vazia.",
+            expected="cada evento = linhas 'data: ...' + uma linha vazia ('\\n\\n' no fim)",
+            got=f"{len(message_events)} evento(s) reconhecido(s) em {text.count('data:')} linhas data:; "
+            f"início do corpo: {short(text[:160])}",
+            hint="um único '\\n' só termina a linha; o evento só é entregue ao cliente na linha vazia.",
+            section="3.1",
+        )
+    if data.replace(" ", "") == expected.replace(" ", ""):
+        fail(
+            f"{where}: os espaços entre as palavras sumiram.",
+            expected=short(expected[:80]),
+            got=short(data[:80]),
+            hint="o cliente remove UM espaço depois de 'data:'. Escreva 'data: ' + token (com espaço), "
+            "senão o espaço do início do token ' mundo' é engolido.",
+            section="3.1",
+        )
+    if "\n" in expected and data.replace("\n", "") == expected.replace("\n", "") or (
+        any(e.data == "" for e in message_events) and "\n" in expected
+    ):
+        fail(
+            f"{where}: tokens com quebra de linha quebraram o enquadramento SSE.",
+            expected="um token 'a\\nb' enviado como 'data: a\\ndata: b\\n\\n' (uma linha data: por linha)",
+            got=f"texto reconstruído: {short(data[:120])}",
+            hint="quebre o token com re.split(r'\\r\\n|\\r|\\n', token) e escreva uma linha 'data: ' para "
+            "cada parte. Um '\\n' dentro de 'data: ...' termina a linha e '\\n\\n' termina o evento antes da hora.",
+            section="3.2",
+        )
+    pos = next((i for i, (a, b) in enumerate(zip(data, expected)) if a != b), min(len(data), len(expected)))
+    fail(
+        f"{where}: o texto reconstruído dos eventos difere da resposta do modelo.",
+        expected=f"{short(expected)} ({len(expected)} caracteres)",
+        got=f"{short(data)} ({len(data)} caracteres); primeira diferença no caractere {pos}: "
+        f"esperado {short(expected[pos:pos + 20])}, veio {short(data[pos:pos + 20])}",
+        hint="mande cada token como veio do modelo (sem strip, sem juntar, sem cortar) e nada além dos "
+        "tokens e do [DONE].",
+        section="3",
+    )

@@ -1,0 +1,266 @@
+"""The check plugin: one place for what every check needs.
+
+- ``--target DIR`` picks the folder graded (default: the repo root, i.e. the learner's files;
+  ``--target solutions`` grades the reference).
+- Session fixtures start the mock LLM and the learner's app with uvicorn on 127.0.0.1 (free ports,
+  one thread and event loop each) with an environment that points the learner's unchanged
+  ``ChatOpenAI`` at the mock.
+- Failure reports are rewritten for learners: an unfinished step reads "TODO n ainda não foi
+  feito", an exception in the learner's server is shown as file, line and error, never as a wall of
+  traceback.
+- ``--dia3-json FILE`` writes one record per check: ``{"id", "passed", "message"}``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+import traceback
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dia3.harness import Api, LagMonitor, LoadError, load_module, patched_environ
+from dia3.mockllm import MOCK_API_KEY, MockLLM, Scenario
+from dia3.servers import ThreadedServer
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TODO_RE = re.compile(r"TODO (\d+)")
+CHECK_DEFAULT_MODEL = "dia3-modelo-padrao"
+CHECK_EXPIRE_MINUTES = 30
+
+_errors_key = pytest.StashKey[list]()
+_records: list[dict[str, Any]] = []
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("dia3")
+    group.addoption("--target", default=None, help="pasta corrigida (padrão: a raiz do repositório)")
+    group.addoption("--dia3-json", default=None, help="grava um registro JSON por verificação neste arquivo")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "check(id, todo=None): uma verificação do dia3 (id estável e TODOs)")
+
+
+def resolve_target(value: str | None) -> Path:
+    if value is None:
+        return REPO_ROOT
+    path = Path(value)
+    if not path.is_absolute() and not path.exists() and (REPO_ROOT / path).exists():
+        path = REPO_ROOT / path
+    return path.resolve()
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixtures
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def target_dir(pytestconfig: pytest.Config) -> Path:
+    return resolve_target(pytestconfig.getoption("target"))
+
+
+@pytest.fixture(scope="session")
+def mock() -> MockLLM:
+    llm = MockLLM()
+    server = ThreadedServer(llm.app, log_level="critical").start()
+    llm.url = server.url  # type: ignore[attr-defined]
+    yield llm
+    llm.release()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def check_env(mock: MockLLM) -> dict[str, str]:
+    """The environment the learner's app runs in during the checks (only loopback, no real key)."""
+    env = {
+        "OPENAI_API_KEY": MOCK_API_KEY,
+        "OPENAI_BASE_URL": f"{mock.url}/v1",
+        "OPENAI_API_BASE": f"{mock.url}/v1",
+        "JWT_SECRET_KEY": secrets.token_urlsafe(48),
+        "DEFAULT_MODEL": CHECK_DEFAULT_MODEL,
+        "ACCESS_TOKEN_EXPIRE_MINUTES": str(CHECK_EXPIRE_MINUTES),
+        "NO_PROXY": "127.0.0.1,localhost",
+        "LANGCHAIN_TRACING_V2": "false",
+        "LANGSMITH_TRACING": "false",
+    }
+    with patched_environ(env):
+        yield env
+
+
+class LearnerApp:
+    def __init__(self, module: Any, output: str) -> None:
+        self.module = module
+        self.output = output
+        # A scaffold announces unfinished module-level steps at import ("TODO 1 pendente: ...").
+        self.pending_todos = {int(n) for n in re.findall(r"TODO (\d+) pendente", output)}
+
+
+@pytest.fixture(scope="session")
+def learner_load(target_dir: Path, check_env: dict[str, str]) -> LearnerApp | LoadError:
+    path = target_dir / "template.py"
+    if not path.exists():
+        return LoadError(f"Não achei {path}. Use --target com a pasta que contém template.py.", FileNotFoundError())
+    try:
+        loaded = load_module(path)
+    except LoadError as err:
+        return err
+    return LearnerApp(loaded.module, loaded.output)
+
+
+@pytest.fixture(scope="session")
+def learner(learner_load: LearnerApp | LoadError) -> LearnerApp:
+    if isinstance(learner_load, LoadError):
+        pytest.fail(learner_load.message, pytrace=False)
+    if not hasattr(learner_load.module, "app"):
+        pytest.fail("template.py importou, mas não define `app` (o FastAPI()).", pytrace=False)
+    return learner_load
+
+
+@pytest.fixture(scope="session")
+def app_server(learner: LearnerApp) -> ThreadedServer:
+    server = ThreadedServer(learner.module.app, log_level="error").start()
+    server.lag = LagMonitor()  # type: ignore[attr-defined]
+    server.call(server.lag.start())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def api(app_server: ThreadedServer, check_env: dict[str, str], mock: MockLLM) -> Api:
+    mock.release()  # let go of anything a previous check held
+    mock.set_scenario(Scenario())
+    mock.clear()
+    client = Api(app_server.url, check_env["JWT_SECRET_KEY"])
+    yield client
+    mock.release()
+    client.client.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Server-side errors and report rewriting
+# ---------------------------------------------------------------------------------------------
+
+
+class _ErrorCollector(logging.Handler):
+    """Collects exceptions that uvicorn logs for the learner's app ("Exception in ASGI app")."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.errors: list[BaseException] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info and record.exc_info[1] is not None:
+            self.errors.append(record.exc_info[1])
+
+
+_collector = _ErrorCollector()
+logging.getLogger("uvicorn.error").addHandler(_collector)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    _collector.errors.clear()
+    try:
+        return (yield)
+    finally:
+        item.stash[_errors_key] = list(_collector.errors)
+
+
+def _learner_frame(exc: BaseException) -> str:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith("template.py")]
+    if not frames:
+        return ""
+    f = frames[-1]
+    return f" ({Path(f.filename).name}, linha {f.lineno}, em {f.name})"
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    seen = set()
+    while id(exc) not in seen:
+        seen.add(id(exc))
+        inner = getattr(exc, "exceptions", None)  # ExceptionGroup from a task group
+        if inner:
+            exc = inner[0]
+            continue
+        break
+    return exc
+
+
+def _todos_of(item: pytest.Item) -> set[int]:
+    marker = item.get_closest_marker("check")
+    if marker is None:
+        return set()
+    todo = marker.kwargs.get("todo")
+    if todo is None:
+        return set()
+    return {todo} if isinstance(todo, int) else set(todo)
+
+
+def check_id(item: pytest.Item) -> str:
+    marker = item.get_closest_marker("check")
+    base = marker.args[0] if marker and marker.args else item.name.split("[")[0]
+    callspec = getattr(item, "callspec", None)
+    return f"{base}[{callspec.id}]" if callspec else base
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if report.failed:
+        message = _message_of(report)
+        errors = [_root_cause(e) for e in item.stash.get(_errors_key, [])]
+        todo_lines = []
+        for exc in errors:
+            if isinstance(exc, NotImplementedError) and TODO_RE.search(str(exc)):
+                todo_lines.append(f"{exc}{_learner_frame(exc)}")
+        learner = item.funcargs.get("learner") if hasattr(item, "funcargs") else None
+        pending = sorted(_todos_of(item) & (learner.pending_todos if learner else set()))
+        other = [e for e in errors if not (isinstance(e, NotImplementedError) and TODO_RE.search(str(e)))]
+        head = ""
+        if todo_lines or pending:
+            numbers = sorted({int(n) for line in todo_lines for n in TODO_RE.findall(line)} | set(pending))
+            head = "TODO " + ", ".join(map(str, numbers)) + " ainda não foi feito"
+            head += (": " + todo_lines[0]) if todo_lines else "."
+            head += "\n"
+        tail = ""
+        if other:
+            exc = other[0]
+            tail = f"\n  O servidor levantou uma exceção: {type(exc).__name__}: {exc}{_learner_frame(exc)}"
+        if head or tail:
+            report.longrepr = head + message + tail
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        _records.append(
+            {
+                "id": check_id(item),
+                "passed": report.passed,
+                "message": "" if report.passed else _message_of(report),
+            }
+        )
+    return report
+
+
+def _message_of(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if longrepr is None:
+        return ""
+    if isinstance(longrepr, str):
+        return longrepr
+    if isinstance(longrepr, tuple):  # skip: (file, line, reason)
+        return str(longrepr[2])
+    crash = getattr(longrepr, "reprcrash", None)
+    text = str(longrepr)
+    if crash is not None and "Failed:" not in text and len(text) > 2000:
+        return f"{crash.message}"
+    return text
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    path = session.config.getoption("dia3_json", None)
+    if path:
+        Path(path).write_text(json.dumps(_records, ensure_ascii=False, indent=2), encoding="utf-8")
