@@ -184,6 +184,9 @@ def test_login_rejects_bad_credentials_uniformly(api):
 
 @pytest.mark.check("login.validacao", todo=2)
 def test_login_validates_body(api):
+    ok = api.post("/login", {"username": "admin", "password": "admin123"})
+    expect_status(ok, 200, what="POST /login com admin/admin123 (controle: o login certo precisa funcionar)",
+                  hint="termine authenticate_user e create_access_token.", section="5.2")
     for body in ({"username": "admin"}, {"password": "admin123"}, ["admin", "admin123"]):
         resp = api.post("/login", body)
         expect_status(resp, 422, what=f"POST /login com corpo {body!r}", hint="receba o corpo com um modelo Pydantic (LoginRequest).", section="5.2")
@@ -256,6 +259,8 @@ def test_auth_401_body_is_the_same_for_every_reason(api):
     bodies = {}
     for case, spec in _auth_cases(api).items():
         resp = api.post("/api/generate", {"prompt": PROMPT}, headers=spec["headers"], params=spec.get("params"))
+        expect_status(resp, 401, what=f"POST /api/generate com credencial inválida ({case.replace('_', ' ')})",
+                      hint=AUTH_HINTS[case], section="5.2")
         bodies[case] = resp.text
     if len(set(bodies.values())) != 1:
         distinct = {}
@@ -375,6 +380,9 @@ def test_model_and_prompt_reach_the_llm(api, mock, route):
 @pytest.mark.check("generate.validacao", todo=5)
 @pytest.mark.parametrize("route", ROUTES)
 def test_prompt_is_validated(api, mock, route):
+    control = api.stream(route, stream_body(route))
+    expect_sse_response(control, where=f"POST {route} com um prompt válido (controle)")
+    mock.clear()
     for body, label in (({"prompt": ""}, "prompt vazio"), ({}, "sem prompt"), ({"prompt": "x" * 8001}, "prompt com 8001 caracteres")):
         resp = api.post(route, body, headers=api.headers())
         if resp.status_code != 422:

@@ -13,6 +13,7 @@ import logging
 import os
 import secrets
 import sys
+import threading
 import time
 import traceback
 import warnings
@@ -190,7 +191,13 @@ class Api:
         self.base_url = base_url
         self.secret = secret
         self.read_timeout = read_timeout
-        self.client = httpx.Client(base_url=base_url, timeout=httpx.Timeout(10, read=read_timeout), trust_env=False)
+        # No keep-alive: a server that crashed mid-request must not poison the next check's request.
+        self.client = httpx.Client(
+            base_url=base_url,
+            timeout=httpx.Timeout(10, read=read_timeout),
+            limits=httpx.Limits(max_keepalive_connections=0),
+            trust_env=False,
+        )
 
     def token(self, **kw: Any) -> str:
         return make_token(self.secret, **kw)
@@ -201,7 +208,15 @@ class Api:
     def post(self, path: str, json: Any = None, *, headers: dict[str, str] | None = None, **kw: Any) -> httpx.Response:
         try:
             return self.client.post(path, json=json, headers=headers, **kw)
-        except httpx.ReadTimeout:
+        except httpx.TransportError as exc:
+            if not isinstance(exc, httpx.ReadTimeout):
+                fail(
+                    f"POST {path}: o servidor fechou a conexão sem responder.",
+                    expected="uma resposta HTTP",
+                    got=f"{type(exc).__name__}: {exc}",
+                    hint="veja a exceção do servidor abaixo (ou no terminal do uvicorn).",
+                    section="8",
+                )
             fail(
                 f"POST {path} não respondeu em {self.read_timeout:.0f} s.",
                 expected="uma resposta",
@@ -253,6 +268,49 @@ class _Utf8:
 
     def decode(self, data: bytes, final: bool = False) -> str:
         return self._dec.decode(data, final)
+
+
+# ---------------------------------------------------------------------------------------------
+# What happened inside the learner's server
+# ---------------------------------------------------------------------------------------------
+
+
+class Tracker:
+    """ASGI wrapper around the learner's app: records the exceptions its requests raise and how
+    many requests are still running, so a failed check can wait for the server to finish and
+    then say which exception (a "TODO n", or a bug at file:line) caused it."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.errors: list[BaseException] = []
+        self._active = 0
+        self._cond = threading.Condition()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        with self._cond:
+            self._active += 1
+        try:
+            await self.app(scope, receive, send)
+        except Exception as exc:
+            with self._cond:
+                self.errors.append(exc)
+            raise
+        finally:
+            with self._cond:
+                self._active -= 1
+                self._cond.notify_all()
+
+    def settle(self, timeout: float = 2.0) -> list[BaseException]:
+        """Wait (bounded) until no request is running; return the errors seen so far."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._active == 0, timeout)
+            return list(self.errors)
+
+    def clear(self) -> None:
+        with self._cond:
+            self.errors.clear()
 
 
 # ---------------------------------------------------------------------------------------------

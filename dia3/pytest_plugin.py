@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 import secrets
 import traceback
@@ -23,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from dia3.harness import Api, LagMonitor, LoadError, load_module, patched_environ
+from dia3.harness import Api, LagMonitor, LoadError, Tracker, load_module, patched_environ
 from dia3.mockllm import MOCK_API_KEY, MockLLM, Scenario
 from dia3.servers import ThreadedServer
 
@@ -32,7 +31,7 @@ TODO_RE = re.compile(r"TODO (\d+)")
 CHECK_DEFAULT_MODEL = "dia3-modelo-padrao"
 CHECK_EXPIRE_MINUTES = 30
 
-_errors_key = pytest.StashKey[list]()
+_tracker_key = pytest.StashKey[object]()
 _records: list[dict[str, Any]] = []
 
 
@@ -124,7 +123,7 @@ def learner(learner_load: LearnerApp | LoadError) -> LearnerApp:
 
 @pytest.fixture(scope="session")
 def app_server(learner: LearnerApp) -> ThreadedServer:
-    server = ThreadedServer(learner.module.app, log_level="error").start()
+    server = ThreadedServer(Tracker(learner.module.app), log_level="critical").start()
     server.lag = LagMonitor()  # type: ignore[attr-defined]
     server.call(server.lag.start())
     yield server
@@ -147,29 +146,16 @@ def api(app_server: ThreadedServer, check_env: dict[str, str], mock: MockLLM) ->
 # ---------------------------------------------------------------------------------------------
 
 
-class _ErrorCollector(logging.Handler):
-    """Collects exceptions that uvicorn logs for the learner's app ("Exception in ASGI app")."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.errors: list[BaseException] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.exc_info and record.exc_info[1] is not None:
-            self.errors.append(record.exc_info[1])
-
-
-_collector = _ErrorCollector()
-logging.getLogger("uvicorn.error").addHandler(_collector)
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
-    _collector.errors.clear()
-    try:
-        return (yield)
-    finally:
-        item.stash[_errors_key] = list(_collector.errors)
+    server = item.funcargs.get("app_server") if hasattr(item, "funcargs") else None
+    if server is None and "api" in getattr(item, "funcargs", {}):
+        server = item._request.getfixturevalue("app_server")
+    tracker = server.app if server is not None else None
+    if tracker is not None:
+        tracker.clear()
+        item.stash[_tracker_key] = tracker
+    return (yield)
 
 
 def _learner_frame(exc: BaseException) -> str:
@@ -214,7 +200,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     if report.failed:
         message = _message_of(report)
-        errors = [_root_cause(e) for e in item.stash.get(_errors_key, [])]
+        tracker = item.stash.get(_tracker_key, None)
+        errors = [_root_cause(e) for e in (tracker.settle() if tracker is not None else [])]
         todo_lines = []
         for exc in errors:
             if isinstance(exc, NotImplementedError) and TODO_RE.search(str(exc)):

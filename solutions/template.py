@@ -8,7 +8,8 @@
 #|     dia3 check template     # corrige o seu trabalho e diz o que falta
 #|
 #| Guia: GUIA_APRENDIZADO.md (cada TODO aponta para a seção que explica o assunto).
-#| Este arquivo é gerado de solutions/template.py (`dia3 scaffold`): não edite o gerador, edite aqui.
+#| (Gerado a partir de solutions/template.py pelo `dia3 scaffold`. Este aqui é seu: edite à vontade;
+#| `dia3 reset template` devolve a versão original, guardando uma cópia da sua.)
 #| """
 """Dia 3 — Streaming + LLM: solução de referência do projeto final.
 
