@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from dia3.guide import SECTIONS, ref
 from dia3.harness import Api, LagMonitor, LoadError, Tracker, load_module, patched_environ
 from dia3.mockllm import MOCK_API_KEY, MockLLM, Scenario
 from dia3.servers import ThreadedServer
@@ -130,6 +131,23 @@ def app_server(learner: LearnerApp) -> ThreadedServer:
     server.stop()
 
 
+@pytest.fixture(autouse=True)
+def _pending_todo_guard(request: pytest.FixtureRequest) -> None:
+    """A check that depends on a step the scaffold announced as unfinished fails right away."""
+    pending = _todos_of(request.node)
+    if not pending:
+        return
+    loaded = request.getfixturevalue("learner_load")
+    if isinstance(loaded, LearnerApp) and pending & loaded.pending_todos:
+        number = min(pending & loaded.pending_todos)
+        said = [line.split("pendente:", 1)[-1].strip() for line in loaded.output.splitlines() if f"TODO {number} pendente" in line]
+        pytest.fail(
+            f"Falta fazer: TODO {number} — {said[0] if said else 'o arquivo avisa que este passo está pendente'}.\n"
+            f"  Leia: {ref(f'5.{number}')}",
+            pytrace=False,
+        )
+
+
 @pytest.fixture
 def api(app_server: ThreadedServer, check_env: dict[str, str], mock: MockLLM) -> Api:
     mock.release()  # let go of anything a previous check held
@@ -205,16 +223,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         todo_lines = []
         for exc in errors:
             if isinstance(exc, NotImplementedError) and TODO_RE.search(str(exc)):
-                todo_lines.append(f"{exc}{_learner_frame(exc)}")
-        learner = item.funcargs.get("learner") if hasattr(item, "funcargs") else None
-        pending = sorted(_todos_of(item) & (learner.pending_todos if learner else set()))
+                todo_lines.append(f"{str(exc).removesuffix('.')}{_learner_frame(exc)}")
         other = [e for e in errors if not (isinstance(e, NotImplementedError) and TODO_RE.search(str(e)))]
         head = ""
-        if todo_lines or pending:
-            numbers = sorted({int(n) for line in todo_lines for n in TODO_RE.findall(line)} | set(pending))
-            head = "TODO " + ", ".join(map(str, numbers)) + " ainda não foi feito"
-            head += (": " + todo_lines[0]) if todo_lines else "."
-            head += "\n"
+        if todo_lines and not message.startswith("Falta fazer"):
+            number = TODO_RE.search(todo_lines[0]).group(1)
+            section = f"5.{number}" if f"5.{number}" in SECTIONS else "5"
+            head = f"Falta fazer: {todo_lines[0]}\n  Leia: {ref(section)}\n\nDetalhe: "
         tail = ""
         if other:
             exc = other[0]
