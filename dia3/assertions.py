@@ -104,17 +104,9 @@ def expect_stream_text(result: StreamResult, expected: str, *, where: str) -> No
     data = result.data
     if data == expected:
         return
-    if "\\n" in text and "\\n" not in expected:
-        fail(
-            f"{where}: os eventos têm '\\n' literal (barra invertida + n) em vez de quebras de linha.",
-            expected="cada evento terminando com uma linha vazia de verdade: 'data: token\\n\\n' em Python",
-            got=short(text[:160]),
-            hint='em Python, "\\\\n\\\\n" são os caracteres \\ e n; escreva "\\n\\n" (uma string normal, '
-            "não raw, sem barra dobrada).",
-            section="3.1",
-        )
     message_events = [e for e in result.events if e.event == "message"]
-    if message_events and all(len(e.data) >= 2 and e.data[0] == e.data[-1] == '"' for e in message_events):
+    payload = [e for e in message_events if e.data != "[DONE]"]
+    if payload and all(len(e.data) >= 2 and e.data[0] == e.data[-1] == '"' for e in payload):
         fail(
             f"{where}: o data dos eventos vem como JSON entre aspas.",
             expected='texto puro: data: Olá (e não data: "Olá")',
@@ -124,6 +116,15 @@ def expect_stream_text(result: StreamResult, expected: str, *, where: str) -> No
             section="3.1",
         )
     blank_terminated = re.search(r"\n\n|\r\r|\r\n\r\n", text)
+    if "\\n" not in expected and text.count("\\n") > text.count("\n"):
+        fail(
+            f"{where}: os eventos têm '\\n' literal (barra invertida + n) em vez de quebras de linha.",
+            expected="cada evento terminando com uma linha vazia de verdade: 'data: token\\n\\n' em Python",
+            got=short(text[:160]),
+            hint='em Python, "\\\\n\\\\n" são os caracteres \\ e n; escreva "\\n\\n" (uma string normal, '
+            "não raw, sem barra dobrada).",
+            section="3.1",
+        )
     if not blank_terminated or len(result.events) * 2 < text.count("data:"):
         fail(
             f"{where}: os eventos não terminam com uma linha vazia.",

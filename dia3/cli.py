@@ -31,7 +31,7 @@ def available_checks() -> list[str]:
     return sorted(p.stem.removeprefix("test_") for p in CHECKS_DIR.glob("test_*.py"))
 
 
-def run_checks(names: list[str], target: str | None, timeout: int = 30) -> list[dict]:
+def run_checks(names: list[str], target: str | None, timeout: int = 30, only: str | None = None) -> list[dict]:
     """Run the checks in-process with pytest; return one record per check."""
     import pytest
 
@@ -50,6 +50,8 @@ def run_checks(names: list[str], target: str | None, timeout: int = 30) -> list[
         ]
         if target:
             args.append(f"--target={target}")
+        if only:
+            args.append(f"--dia3-only={only}")
         code = pytest.main(args)
         if not report.exists():
             raise SystemExit(f"dia3: as verificações não rodaram (pytest saiu com {code}).")
@@ -101,7 +103,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if unknown:
         print(f"dia3: não conheço {', '.join(unknown)}. Disponíveis: {', '.join(known)}", file=sys.stderr)
         return 2
-    records = run_checks(names, args.target)
+    records = run_checks(names, args.target, only=args.only)
     if args.json:
         print(json.dumps(records, ensure_ascii=False, indent=2))
     else:
@@ -207,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("names", nargs="*", metavar="NOME", help=f"o que corrigir: {', '.join(available_checks())}")
     p.add_argument("--target", help="pasta corrigida (padrão: a raiz do repositório; 'solutions' = referência)")
     p.add_argument("--json", action="store_true", help="um registro JSON por verificação: id, passed, message")
+    p.add_argument("--only", metavar="IDS", help="só estas verificações (ex.: generate.done,auth.rejeita)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("serve", help="sobe o app + o LLM simulado (ou o real, se houver chave)")

@@ -40,6 +40,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("dia3")
     group.addoption("--target", default=None, help="pasta corrigida (padrão: a raiz do repositório)")
     group.addoption("--dia3-json", default=None, help="grava um registro JSON por verificação neste arquivo")
+    group.addoption("--dia3-only", default=None, help="só estas verificações (ids separados por vírgula, sem [parâmetros])")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    only = config.getoption("dia3_only")
+    if not only:
+        return
+    wanted = {w.strip() for w in only.split(",") if w.strip()}
+    keep = [i for i in items if check_id(i).split("[")[0] in wanted]
+    config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+    items[:] = keep
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -260,6 +271,10 @@ def _message_of(report: pytest.TestReport) -> str:
     if crash is not None and "Failed:" not in text and len(text) > 2000:
         return f"{crash.message}"
     return text
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _records.clear()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_dia3(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
+    """Run the CLI as a learner would (a fresh process), with no real key in sight."""
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith(("OPENAI_", "LANGCHAIN_", "LANGSMITH_"))}
+    env["PYTHONIOENCODING"] = "utf-8"
+    return subprocess.run(
+        [sys.executable, "-m", "dia3.cli", *args],
+        capture_output=True, text=True, encoding="utf-8", timeout=timeout, cwd=REPO, env=env,
+    )
+
+
+def check_records(*args: str) -> list[dict]:
+    proc = run_dia3("check", "--json", *args)
+    try:
+        return json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        pytest.fail(f"dia3 check --json não devolveu JSON (saída {proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def solution_source() -> str:
+    return (REPO / "solutions" / "template.py").read_text(encoding="utf-8")
