@@ -74,6 +74,11 @@ def print_report(records: list[dict], target_label: str) -> None:
         for line in first["message"].splitlines():
             print(f"  {line}")
         print()
+    if len(failed) == total and len({r["message"] for r in failed}) == 1:
+        # one cause for everything (e.g. the file does not import): said once, above
+        print(f"As {total} verificações falharam por esse mesmo motivo.")
+        print(f"\n{_bar(0, total)} 0/{total} verificações passaram")
+        return
     groups: dict[str, list[dict]] = {}
     for r in records:
         groups.setdefault(r["id"].split(".")[0], []).append(r)

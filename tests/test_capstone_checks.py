@@ -1,0 +1,77 @@
+"""The capstone checks as a whole: green on the reference, all red (with TODO messages) on the
+untouched scaffold, one clear message for a file that does not import."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import REPO, check_records, run_dia3
+
+
+def test_every_check_passes_on_the_solution():
+    proc = run_dia3("check", "template", "--target", "solutions", "--json")
+    records = json.loads(proc.stdout)
+    assert len(records) >= 40
+    assert [r for r in records if not r["passed"]] == []
+    assert proc.returncode == 0
+    assert all(set(r) == {"id", "passed", "message"} for r in records)
+
+
+def test_every_check_fails_on_the_untouched_scaffold_with_its_todo(tmp_path):
+    (tmp_path / "template.py").write_text((REPO / "template.py").read_text(encoding="utf-8"), encoding="utf-8")
+    proc = run_dia3("check", "--target", str(tmp_path), "--json")
+    records = json.loads(proc.stdout)
+    assert proc.returncode == 1
+    assert len(records) >= 40
+    not_failed = [r["id"] for r in records if r["passed"]]
+    assert not_failed == []
+    without_todo = [r["id"] for r in records if "Falta fazer: TODO" not in r["message"]]
+    assert without_todo == []
+    assert "Traceback" not in proc.stdout
+
+
+def test_human_report_on_scaffold_points_to_the_first_todo(tmp_path):
+    (tmp_path / "template.py").write_text((REPO / "template.py").read_text(encoding="utf-8"), encoding="utf-8")
+    proc = run_dia3("check", "--target", str(tmp_path))
+    assert proc.returncode == 1
+    out = proc.stdout
+    assert "Falta fazer: TODO 1" in out
+    assert "GUIA_APRENDIZADO.md §5.1" in out
+    assert "0/" in out and "verificações passaram" in out
+    assert len(out.splitlines()) < 40  # failures with the same cause are folded
+
+
+def test_a_file_that_does_not_import_gives_one_clear_message(tmp_path):
+    source = (REPO / "solutions" / "template.py").read_text(encoding="utf-8")
+    broken = source.replace("app = FastAPI(", "app = FastAPi(", 1)
+    (tmp_path / "template.py").write_text(broken, encoding="utf-8")
+    line = broken.splitlines().index(next(l for l in broken.splitlines() if l.startswith("app = FastAPi("))) + 1
+    records = check_records("--target", str(tmp_path))
+    assert records and not any(r["passed"] for r in records)
+    message = records[0]["message"]
+    assert "template.py não pôde ser importado" in message
+    assert f"linha {line}" in message
+    assert "NameError" in message
+    assert "Traceback" not in message
+    human = run_dia3("check", "--target", str(tmp_path)).stdout
+    assert human.count("não pôde ser importado") <= 2  # shown in full once, folded in the summary
+
+
+def test_syntax_error_is_reported_with_its_line(tmp_path):
+    (tmp_path / "template.py").write_text("import os\n\ndef f(:\n    pass\n", encoding="utf-8")
+    records = check_records("--target", str(tmp_path), "--only", "login.ok")
+    assert "SyntaxError" in records[0]["message"] and "linha 3" in records[0]["message"]
+
+
+def test_a_hanging_generator_fails_its_check_not_the_run(tmp_path):
+    source = (REPO / "solutions" / "template.py").read_text(encoding="utf-8")
+    hanging = source.replace(
+        "            yield format_sse(token)\n",
+        "            yield format_sse(token)\n            await asyncio.Event().wait()  # espera para sempre\n",
+    ).replace("import logging\n", "import asyncio\nimport logging\n", 1)
+    (tmp_path / "template.py").write_text(hanging, encoding="utf-8")
+    records = check_records("--target", str(tmp_path), "--only", "generate.done,login.ok")
+    by_id = {r["id"]: r for r in records}
+    assert by_id["login.ok"]["passed"]
+    assert not by_id["generate.done[/api/generate]"]["passed"]
+    assert "sem mandar nada" in by_id["generate.done[/api/generate]"]["message"] or "[DONE]" in by_id["generate.done[/api/generate]"]["message"]
