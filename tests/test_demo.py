@@ -1,0 +1,77 @@
+"""The README's demo: `dia3 serve --solution` with no API key, then the guide's curl sequence."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from conftest import REPO
+from dia3.mockllm import reply_text
+from dia3.sse import parse
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def demo_url():
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LANGCHAIN_", "LANGSMITH_"))}
+    env.update(PYTHONIOENCODING="utf-8", JWT_SECRET_KEY="segredo-de-teste-" + "x" * 32, DEFAULT_MODEL="gpt-4o-mini")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dia3.cli", "serve", "--solution", "--port", str(port), "--mock-delay", "0"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
+    )
+    ready = threading.Event()
+    output: list[str] = []
+
+    def read():
+        for line in proc.stdout:
+            output.append(line)
+            if "Application startup complete" in line:
+                ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        assert ready.wait(90), "dia3 serve não subiu:\n" + "".join(output)
+        assert "simulado (mock)" in "".join(output)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def curl(*args: str) -> str:
+    return subprocess.run(["curl", "-s", *args], capture_output=True, text=True, encoding="utf-8", timeout=30, check=True).stdout
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl não instalado")
+def test_curl_sequence_from_the_guide_works_without_a_key(demo_url):
+    login = curl("-X", "POST", f"{demo_url}/login", "-H", "Content-Type: application/json",
+                 "-d", '{"username":"admin","password":"admin123"}')
+    token = json.loads(login)["access_token"]
+    auth = ["-H", f"Authorization: Bearer {token}", "-H", "Content-Type: application/json"]
+    prompt = "Explique SSE em 3 bullets"
+
+    generated = curl("-N", "-X", "POST", f"{demo_url}/api/generate", *auth, "-d", json.dumps({"prompt": prompt}))
+    events, _ = parse(generated)
+    assert "".join(e.data for e in events[:-1]) == reply_text(prompt) and events[-1].data == "[DONE]"
+
+    streamed = curl("-N", "-X", "POST", f"{demo_url}/chat", *auth, "-d", json.dumps({"prompt": prompt, "stream": True}))
+    assert parse(streamed)[0][-1].data == "[DONE]"
+
+    single = curl("-X", "POST", f"{demo_url}/chat", *auth, "-d", json.dumps({"prompt": prompt}))
+    assert json.loads(single) == {"response": reply_text(prompt)}
+
+    assert curl("-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", f"{demo_url}/api/generate",
+                "-H", "Content-Type: application/json", "-d", '{"prompt":"x"}') == "401"

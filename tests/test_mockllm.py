@@ -1,0 +1,106 @@
+"""The embedded mock speaks the real OpenAI wire format, and the real clients accept it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import pytest
+from langchain_core.messages import HumanMessage
+from langchain_openai import ChatOpenAI
+
+from dia3.mockllm import MOCK_API_KEY, MockLLM, Scenario, reply_text, reply_tokens
+from dia3.servers import ThreadedServer
+
+
+@pytest.fixture(scope="module")
+def mock():
+    llm = MockLLM()
+    with ThreadedServer(llm.app, log_level="critical") as server:
+        llm.url = server.url
+        yield llm
+
+
+@pytest.fixture(autouse=True)
+def _reset(mock):
+    mock.set_scenario(Scenario())
+    mock.clear()
+    yield
+    mock.release()
+
+
+def body(stream: bool, **extra):
+    return {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Olá, mundo"}], "stream": stream, **extra}
+
+
+def test_reply_has_the_tokens_that_break_naive_framing():
+    tokens = reply_tokens("Explique SSE")
+    assert "\n\n" in tokens and any(t.endswith("\n") and len(t) > 1 for t in tokens)
+    assert any(t.startswith(" ") for t in tokens)
+    assert any(ch in reply_text("x") for ch in "áéíóúãõç")
+    assert "🚀" in reply_text("x")
+    assert "\r" not in reply_text("linha\r\noutra")
+
+
+def test_stream_wire_format(mock):
+    resp = httpx.post(f"{mock.url}/v1/chat/completions", json=body(True, stream_options={"include_usage": True}))
+    lines = [l for l in resp.text.split("\n") if l]
+    assert all(l.startswith("data: ") for l in lines)
+    assert lines[-1] == "data: [DONE]"
+    chunks = [json.loads(l[6:]) for l in lines[:-1]]
+    assert chunks[0]["choices"][0]["delta"] == {"role": "assistant", "content": "", "refusal": None}
+    assert chunks[-2]["choices"][0]["finish_reason"] == "stop"
+    assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["completion_tokens"] == len(reply_tokens("Olá, mundo"))
+    text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
+    assert text == reply_text("Olá, mundo")
+    assert mock.requests[-1].status == "completed" and mock.requests[-1].stream
+
+
+def test_non_stream_and_request_log(mock):
+    resp = httpx.post(f"{mock.url}/v1/chat/completions", json=body(False), headers={"User-Agent": "teste"})
+    assert resp.json()["choices"][0]["message"]["content"] == reply_text("Olá, mundo")
+    rec = mock.requests[-1]
+    assert (rec.model, rec.prompt, rec.stream, rec.user_agent) == ("gpt-4o-mini", "Olá, mundo", False, "teste")
+
+
+def test_langchain_astream_and_ainvoke_against_the_mock(mock):
+    llm = ChatOpenAI(model="modelo-x", api_key=MOCK_API_KEY, base_url=f"{mock.url}/v1")
+
+    async def main():
+        parts = [c.content async for c in llm.astream([HumanMessage(content="Oi")])]
+        return parts, await llm.ainvoke([HumanMessage(content="Oi")])
+
+    parts, message = asyncio.run(main())
+    assert "" in parts  # the role and finish chunks arrive empty: learners must skip them
+    assert "".join(parts) == reply_text("Oi", "modelo-x")
+    assert message.content == reply_text("Oi", "modelo-x")
+
+
+def test_fault_error_before_first_token_is_not_retried(mock):
+    mock.set_scenario(Scenario(fault="error_before_first_token"))
+    llm = ChatOpenAI(model="m", api_key=MOCK_API_KEY, base_url=f"{mock.url}/v1")
+    with pytest.raises(Exception):
+        llm.invoke("x")
+    assert len(mock.requests) == 1  # x-should-retry: false
+
+
+def test_fault_cut_mid_stream(mock):
+    mock.set_scenario(Scenario(fault="cut_mid_stream", cut_after=2))
+    with pytest.raises(httpx.RemoteProtocolError):
+        httpx.post(f"{mock.url}/v1/chat/completions", json=body(True))
+    assert mock.requests[-1].status == "failed" and mock.requests[-1].tokens_sent == 2
+
+
+def test_client_disconnect_is_recorded_as_cancelled(mock):
+    mock.set_scenario(Scenario(hold_after=2))
+    with httpx.stream("POST", f"{mock.url}/v1/chat/completions", json=body(True)) as resp:
+        for line in resp.iter_lines():
+            if '"content":"Olá"' in line.replace(" ", ""):
+                break
+    assert mock.wait_for(lambda reqs: reqs[-1].status == "cancelled", timeout=5)
+
+
+def test_unknown_fault_is_rejected():
+    with pytest.raises(ValueError):
+        Scenario(fault="explode")
