@@ -1,0 +1,40 @@
+# dia3 — atalhos. Só precisa de Python 3.11+ e make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test check setup lock scaffold clean
+
+## make demo  — instala (1ª vez) e sobe a solução de referência + LLM simulado em http://127.0.0.1:8000
+demo: setup
+	$(BIN)/dia3 serve --solution
+
+## make test  — instala (1ª vez) e roda a suíte inteira do kit
+test: setup
+	$(BIN)/python -m pytest -n 2
+
+## make check — corrige o seu template.py
+check: setup
+	$(BIN)/dia3 check
+
+setup: $(VENV)/.instalado
+
+$(VENV)/.instalado: requirements.lock pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "precisa de Python 3.11 ou mais novo"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+## make lock  — atualiza as versões travadas (uv.lock e requirements.lock, gerado dele)
+lock:
+	uv lock
+	uv export --frozen --no-emit-project --all-extras --format requirements-txt -o requirements.lock
+
+## make scaffold — regenera os arquivos do aluno a partir de solutions/
+scaffold: setup
+	$(BIN)/dia3 scaffold
+
+clean:
+	rm -rf $(VENV)
