@@ -462,7 +462,9 @@ def test_event_loop_is_not_blocked(api, mock, app_server):
     elapsed = time.monotonic() - started
     blocked = app_server.lag.blocked
     expect_sse_response(result, where="POST /api/generate")
-    if blocked > 0.2 and blocked > 0.4 * elapsed:
+    # A correct app is blocked for a few percent of the stream; time.sleep or a synchronous
+    # client hold it most of the time. The wide margin keeps a loaded 2-core machine green.
+    if blocked > 0.3 and blocked > 0.5 * elapsed:
         fail(
             "POST /api/generate: o event loop ficou travado durante o stream.",
             expected="o loop livre enquanto se espera o modelo (await)",

@@ -129,7 +129,7 @@ dia3 serve — {what}
 
 Teste em outro terminal:
   TOKEN=$(curl -s -X POST {app_url}/login -H "Content-Type: application/json" \\
-    -d '{{"username":"admin","password":"admin123"}}' | python -c "import sys, json; print(json.load(sys.stdin)['access_token'])")
+    -d '{{"username":"admin","password":"admin123"}}' | python3 -c "import sys, json; print(json.load(sys.stdin)['access_token'])")
   curl -N -X POST {app_url}/api/generate -H "Authorization: Bearer $TOKEN" \\
     -H "Content-Type: application/json" -d '{{"prompt":"Explique SSE em 3 bullets"}}'
 
@@ -165,7 +165,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         mock_server = ThreadedServer(mock.app, log_level="warning").start()
         url = f"{mock_server.url}/v1"
         os.environ.update(OPENAI_BASE_URL=url, OPENAI_API_BASE=url, OPENAI_API_KEY=MOCK_API_KEY)
-        llm = f"simulado (mock) em {url} — sem chave, sem internet; {args.mock_delay:.2f} s por token"
+        delay = f"{args.mock_delay:.2f}".replace(".", ",")
+        llm = f"simulado (mock) em {url} — sem chave, sem internet; {delay} s por token"
     else:
         base = os.environ.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_API_BASE") or "api.openai.com"
         llm = f"real, em {base} (modelo padrão: {os.environ.get('DEFAULT_MODEL', 'gpt-4o-mini')})"
