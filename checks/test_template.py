@@ -468,7 +468,7 @@ def test_event_loop_is_not_blocked(api, mock, app_server):
         fail(
             "POST /api/generate: o event loop ficou travado durante o stream.",
             expected="o loop livre enquanto se espera o modelo (await)",
-            got=f"loop travado {blocked:.2f} s de {elapsed:.2f} s de stream (pior trecho: {app_server.lag.worst:.2f} s)",
+            got=f"loop travado {blocked:.2f} s de {elapsed:.2f} s de stream (pior trecho: {app_server.lag.worst:.2f} s)".replace(".", ","),
             hint="time.sleep e llm.stream() (síncrono) param o servidor inteiro; use await asyncio.sleep e "
             "`async for ... in llm.astream(...)`.",
             section="2.1",

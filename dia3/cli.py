@@ -232,7 +232,11 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_scaffold)
 
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # `dia3 check | head`: the reader left, nothing to say
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
