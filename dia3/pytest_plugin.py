@@ -177,9 +177,7 @@ def api(app_server: ThreadedServer, check_env: dict[str, str], mock: MockLLM) ->
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
-    server = item.funcargs.get("app_server") if hasattr(item, "funcargs") else None
-    if server is None and "api" in getattr(item, "funcargs", {}):
-        server = item._request.getfixturevalue("app_server")
+    server = getattr(item, "funcargs", {}).get("app_server")  # set up for every check that uses `api`
     tracker = server.app if server is not None else None
     if tracker is not None:
         tracker.clear()
