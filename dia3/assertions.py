@@ -26,7 +26,7 @@ LEAK_PATTERNS = [
 def expect_status(resp: httpx.Response | StreamResult, status: int, *, what: str, hint: str, section: str) -> None:
     code = resp.status if isinstance(resp, StreamResult) else resp.status_code
     if code != status:
-        body = resp.text if isinstance(resp, StreamResult) else resp.text
+        body = resp.text
         fail(
             f"{what}: status HTTP inesperado.",
             expected=f"status {status}",
