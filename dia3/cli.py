@@ -1,4 +1,4 @@
-"""`dia3`: a linha de comando do kit (check, serve, scaffold)."""
+"""`dia3`: a linha de comando do kit (check, hint, progress, reset, watch, serve, scaffold)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,25 @@ def _utf8_stdout() -> None:
 
 
 def available_checks() -> list[str]:
-    return sorted(p.stem.removeprefix("test_") for p in CHECKS_DIR.glob("test_*.py"))
+    """The steps that have checks, in the day's order (the catalogue's order)."""
+    from dia3 import exercises
+
+    return [s.name for s in exercises.steps() if s.check_path.exists()]
+
+
+def resolve_names(words: list[str]) -> tuple[list[str], list[str]]:
+    """Learner words ('ex01', '1', 'ex01_geradores', 'template') → step names; and the unknown ones."""
+    from dia3 import exercises
+
+    catalogue = [s for s in exercises.steps() if s.check_path.exists()]
+    names, unknown = [], []
+    for word in words:
+        step = exercises.find(word, catalogue)
+        if step is None:
+            unknown.append(word)
+        elif step.name not in names:
+            names.append(step.name)
+    return names, unknown
 
 
 def run_checks(names: list[str], target: str | None, timeout: int = 30, only: str | None = None) -> list[dict]:
@@ -63,6 +81,13 @@ def _bar(done: int, total: int, width: int = 20) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
+def _by_step(records: list[dict]) -> dict[str, list[dict]]:
+    groups: dict[str, list[dict]] = {}
+    for r in records:
+        groups.setdefault(r.get("step", "template"), []).append(r)
+    return groups
+
+
 def print_report(records: list[dict], target_label: str) -> None:
     total = len(records)
     passed = sum(r["passed"] for r in records)
@@ -74,48 +99,274 @@ def print_report(records: list[dict], target_label: str) -> None:
         for line in first["message"].splitlines():
             print(f"  {line}")
         print()
-    if len(failed) == total and len({r["message"] for r in failed}) == 1:
+    if len(failed) == total and total > 1 and len({r["message"] for r in failed}) == 1:
         # one cause for everything (e.g. the file does not import): said once, above
         print(f"As {total} verificações falharam por esse mesmo motivo.")
         print(f"\n{_bar(0, total)} 0/{total} verificações passaram")
         return
-    groups: dict[str, list[dict]] = {}
-    for r in records:
-        groups.setdefault(r["id"].split(".")[0], []).append(r)
-    for group, items in groups.items():
+    groups = _by_step(records)
+    width = max(len(name) for name in groups)
+    for step, items in groups.items():
         ok = sum(i["passed"] for i in items)
         mark = "✓" if ok == len(items) else "✗"
-        print(f"{mark} {group:<10} {ok}/{len(items)}")
+        print(f"{mark} {step:<{width}}  {ok}/{len(items)}")
         # failures with the same reason are folded into one line
         reasons: dict[str, list[str]] = {}
         for item in items:
             if not item["passed"]:
                 reasons.setdefault((item["message"].splitlines() or [""])[0], []).append(item["id"])
-        for reason, ids in reasons.items():
+        for reason, ids in list(reasons.items())[:4]:
             label = ids[0] if len(ids) == 1 else f"{ids[0]} e mais {len(ids) - 1}"
             print(f"    ✗ {label}: {reason}")
-    print(f"\n{_bar(passed, total)} {passed}/{total} verificações passaram")
+        if len(reasons) > 4:
+            print(f"    … e mais {len(reasons) - 4} motivo(s): rode `dia3 check {step.split('_')[0]}` para ver só este passo")
+    done = sum(all(i["passed"] for i in items) for items in groups.values())
+    print()
+    if len(groups) > 1:
+        print(f"{_bar(done, len(groups))} {done}/{len(groups)} passos completos")
+    print(f"{_bar(passed, total)} {passed}/{total} verificações passaram")
     if failed:
-        print("Corrija a primeira falha (detalhada acima) e rode de novo.")
+        step = failed[0].get("step", "template").split("_")[0]
+        print(f"Corrija a primeira falha (detalhada acima) e rode de novo. Travou? `dia3 hint {step}`")
     else:
         print("Tudo certo! 🎉")
 
 
+def _save_progress(root: Path, records: list[dict]) -> None:
+    from dia3.exercises import Progress
+
+    progress = Progress(root)
+    for step, items in _by_step(records).items():
+        progress.record(step, sum(i["passed"] for i in items), len(items))
+    progress.save()
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    known = available_checks()
-    names = args.names or known
-    unknown = [n for n in names if n not in known]
+    names, unknown = resolve_names(args.names) if args.names else (available_checks(), [])
     if unknown:
-        print(f"dia3: não conheço {', '.join(unknown)}. Disponíveis: {', '.join(known)}", file=sys.stderr)
+        print(f"dia3: não conheço {', '.join(unknown)}. Disponíveis: {', '.join(available_checks())}", file=sys.stderr)
         return 2
     records = run_checks(names, args.target, only=args.only)
+    from dia3.pytest_plugin import resolve_target
+
+    target = resolve_target(args.target)
+    if not args.only and target != REPO_ROOT / "solutions":
+        _save_progress(target, records)  # the learner's progress survives restarts (dia3 progress)
     if args.json:
         print(json.dumps(records, ensure_ascii=False, indent=2))
     else:
-        from dia3.pytest_plugin import resolve_target
-
-        print_report(records, f"{', '.join(names)} em {resolve_target(args.target)}")
+        print_report(records, f"{', '.join(names) if len(names) < 4 else f'{len(names)} passos'} em {target}")
     return 0 if records and all(r["passed"] for r in records) else 1
+
+
+# ---------------------------------------------------------------------------------------------
+# dia3 hint / progress / reset / watch: the learner's loop
+# ---------------------------------------------------------------------------------------------
+
+
+def _one_step(word: str):
+    from dia3 import exercises
+
+    step = exercises.find(word)
+    if step is None:
+        names = ", ".join(s.short for s in exercises.steps())
+        print(f"dia3: não conheço {word!r}. Passos: {names}", file=sys.stderr)
+    return step
+
+
+def cmd_hint(args: argparse.Namespace) -> int:
+    from dia3.exercises import HINT_LEVELS, Progress
+    from dia3.guide import ref
+
+    step = _one_step(args.name)
+    if step is None:
+        return 2
+    progress = Progress(Path(args.target or REPO_ROOT).resolve())
+    level = args.level or min(progress.hint_seen(step.name) + 1, len(step.hints))
+    if not 1 <= level <= len(step.hints):
+        print(f"dia3: o nível vai de 1 a {len(step.hints)}.", file=sys.stderr)
+        return 2
+    print(f"💡 Dica {level}/{len(step.hints)} ({HINT_LEVELS[level - 1]}) — {step.name}: {step.title}\n")
+    for line in step.hints[level - 1].splitlines():
+        print(f"  {line}")
+    print(f"\n  Leia: {ref(step.section)}")
+    if level < len(step.hints):
+        print(f"  Ainda travado? `dia3 hint {step.short}` mostra a próxima dica.")
+    progress.see_hint(step.name, level)
+    progress.save()
+    return 0
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    from dia3 import exercises
+    from dia3.guide import ref
+
+    root = Path(args.target or REPO_ROOT).resolve()
+    progress = exercises.Progress(root)
+    catalogue = exercises.steps()
+    width = max(len(s.name) for s in catalogue)
+    print(f"dia3 progress — {root}  (nível de scaffolding {progress.level})\n")
+    for step in catalogue:
+        entry = progress.data["passos"].get(step.name)
+        if progress.done(step.name):
+            state = f"✓ concluído em {entry['concluido_em'].replace('T', ' ')}"
+        elif entry:
+            state = f"✗ {entry['passou']}/{entry['total']} verificações na última vez ({entry['ultima_vez'].replace('T', ' ')})"
+        else:
+            state = "· ainda não corrigido"
+        tag = " (bônus)" if step.bonus else ""
+        hints = progress.hint_seen(step.name)
+        used = f"  💡{hints}" if hints else ""
+        print(f"{step.name:<{width}}{tag:<9} {state}{used}")
+    core = [s for s in catalogue if not s.bonus]
+    done = sum(progress.done(s.name) for s in core)
+    extra = sum(progress.done(s.name) for s in catalogue if s.bonus)
+    print(f"\n{_bar(done, len(core))} {done}/{len(core)} passos obrigatórios" + (f" + {extra} bônus" if extra else ""))
+    pending = next((s for s in core if not progress.done(s.name)), None) or next(
+        (s for s in catalogue if not progress.done(s.name)), None
+    )
+    if pending:
+        print(f"Próximo: abra {pending.learner_path}, leia {ref(pending.section)} e rode `dia3 check {pending.short}`.")
+    else:
+        print("Você fez tudo, inclusive os bônus. 🎉")
+    return 0
+
+
+def _confirm(question: str, assume_yes: bool) -> bool:
+    if assume_yes:
+        return True
+    if not sys.stdin.isatty() and not os.environ.get("DIA3_CONFIRMAR_PELO_STDIN"):
+        print(f"{question} [s/N] — sem terminal para perguntar; use --sim para confirmar.", file=sys.stderr)
+        return False
+    answer = input(f"{question} [s/N] ").strip().lower()
+    return answer in ("s", "sim", "y", "yes")
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from dia3 import exercises, scaffold
+
+    root = Path(args.target or REPO_ROOT).resolve()
+    progress = exercises.Progress(root)
+    if args.all:
+        chosen = exercises.steps()
+    elif args.names:
+        chosen = [_one_step(w) for w in args.names]
+        if None in chosen:
+            return 2
+    else:
+        print("dia3: diga o que restaurar (ex.: `dia3 reset ex01`) ou use --todos.", file=sys.stderr)
+        return 2
+    level = args.level or progress.level
+    changes = []
+    for step in chosen:
+        path = root / step.learner_path
+        fresh = scaffold.learner_text(step.learner_path, level=level)
+        if path.exists() and path.read_text(encoding="utf-8") == fresh:
+            continue
+        changes.append((step, path, fresh))
+    if not changes:
+        print(f"Nada a fazer: já está tudo na versão original (nível {level}).")
+    else:
+        edited = [p for _, p, _ in changes if p.exists()]
+        files = ", ".join(p.relative_to(root).as_posix() for _, p, _ in changes)
+        question = f"Trocar {files} pela versão original (nível {level} de scaffolding)?"
+        if edited:
+            question += " Suas versões atuais ficam guardadas em .dia3/backup/."
+        if not _confirm(question, args.yes):
+            print("Nada foi alterado.")
+            return 1
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        for step, path, fresh in changes:
+            if path.exists():
+                backup = root / ".dia3" / "backup" / f"{step.name}-{stamp}.py"
+                backup.parent.mkdir(parents=True, exist_ok=True)
+                backup.write_bytes(path.read_bytes())
+                print(f"cópia da sua versão: {backup.relative_to(root).as_posix()}")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(fresh, encoding="utf-8")
+            print(f"restaurado: {path.relative_to(root).as_posix()} (nível {level})")
+    if args.level:
+        progress.level = args.level
+        progress.save()
+    return 0
+
+
+def _use_polling(paths: list[Path]) -> bool:
+    """Native file events do not cross network drives or the Windows side of WSL (/mnt/c)."""
+    for path in paths:
+        text = str(path.resolve())
+        if text.startswith("\\\\") or text.startswith("/mnt/"):
+            return True
+    return False
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from dia3 import exercises
+
+    root = Path(args.target or REPO_ROOT).resolve()
+    catalogue = [s for s in exercises.steps() if s.check_path.exists()]
+    if args.name:
+        current = _one_step(args.name)
+        if current is None:
+            return 2
+    else:
+        progress = exercises.Progress(root)
+        current = next((s for s in catalogue if not progress.done(s.name)), catalogue[-1])
+    files = {(root / s.learner_path).resolve(): s for s in catalogue}
+    polling = args.polling or _use_polling([root])
+    runs = 0
+
+    def run(step) -> None:
+        nonlocal runs
+        runs += 1
+        print(f"\n—— {step.name}: corrigindo ({'polling' if polling else 'eventos do sistema'}) ——", flush=True)
+        cmd = [sys.executable, "-m", "dia3.cli", "check", step.name]
+        if args.target:
+            cmd += ["--target", str(root)]
+        subprocess.run(cmd)
+        print(f"\n👀 Observando {step.learner_path}: salve o arquivo para corrigir de novo (Ctrl+C sai).", flush=True)
+
+    run(current)
+    try:
+        for changed in _changes(root, polling, args.interval):
+            steps_changed = [files[p] for p in changed if p in files]
+            if not steps_changed:
+                continue
+            current = steps_changed[0]
+            run(current)
+            if args.max_runs and runs >= args.max_runs:
+                break
+    except KeyboardInterrupt:
+        print("\nAté mais!")
+    return 0
+
+
+def _changes(root: Path, polling: bool, interval: float):
+    """Yield sets of changed files (resolved paths) under ``root``.
+
+    watchfiles (Rust notify) gives native file events and already switches to polling on WSL;
+    we force polling for network paths, on --polling, and if native watching fails to start
+    (e.g. the inotify watch limit). We watch the folders, not the files: many editors save by
+    writing a new file and renaming it over the old one.
+    """
+    import watchfiles
+
+    paths = [p for p in (root / "exercises", root) if p.exists()]
+    watch_filter = lambda change, path: path.endswith(".py")  # noqa: E731
+    kwargs = dict(watch_filter=watch_filter, debounce=400, step=50, poll_delay_ms=int(interval * 1000))
+    try:
+        for changes in watchfiles.watch(*paths, force_polling=polling or None, recursive=False, **kwargs):
+            yield {Path(p).resolve() for _, p in changes}
+    except OSError as exc:
+        if polling:
+            raise
+        print(f"(eventos do sistema de arquivos indisponíveis: {exc}; usando polling)", flush=True)
+        for changes in watchfiles.watch(*paths, force_polling=True, recursive=False, **kwargs):
+            yield {Path(p).resolve() for _, p in changes}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -211,8 +462,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dia3", description="Kit do Dia 3: streaming de LLM com FastAPI.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("check", help="corrige seu trabalho (padrão: todas as verificações)")
-    p.add_argument("names", nargs="*", metavar="NOME", help=f"o que corrigir: {', '.join(available_checks())}")
+    p = sub.add_parser("check", help="corrige seu trabalho (padrão: todos os exercícios e o template.py)")
+    p.add_argument("names", nargs="*", metavar="PASSO", help="o que corrigir: ex01, ex02, …, template (padrão: tudo)")
     p.add_argument("--target", help="pasta corrigida (padrão: a raiz do repositório; 'solutions' = referência)")
     p.add_argument("--json", action="store_true", help="um registro JSON por verificação: id, passed, message")
     p.add_argument("--only", metavar="IDS", help="só estas verificações (ex.: generate.done,auth.rejeita)")
@@ -226,6 +477,34 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reload", action="store_true", help="reinicia ao salvar o arquivo")
     p.add_argument("--mock-delay", type=float, default=0.05, help="segundos entre tokens do LLM simulado")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("hint", help="uma dica para um passo, em três níveis (empurrão → caminho → quase a solução)")
+    p.add_argument("name", metavar="PASSO", help="ex.: ex01 ou template")
+    p.add_argument("--level", "--nivel", type=int, choices=[1, 2, 3], help="o nível da dica (padrão: a próxima que você não viu)")
+    p.add_argument("--target", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_hint)
+
+    p = sub.add_parser("progress", help="o que você já fez (fica salvo em .dia3/progresso.json)")
+    p.add_argument("--target", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_progress)
+
+    p = sub.add_parser("reset", help="devolve a versão original de um passo (guarda uma cópia da sua)")
+    p.add_argument("names", nargs="*", metavar="PASSO", help="ex.: ex01 ou template")
+    p.add_argument("--todos", "--all", dest="all", action="store_true", help="todos os passos")
+    p.add_argument("--level", "--nivel", type=int, choices=[1, 2, 3],
+                   help="nível de scaffolding: 1 = mais código pronto e dicas, 2 = padrão, 3 = só assinaturas e objetivo")
+    p.add_argument("--sim", "--yes", dest="yes", action="store_true", help="não pergunta antes de trocar")
+    p.add_argument("--target", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_reset)
+
+    p = sub.add_parser("watch", help="corrige de novo a cada vez que você salva um arquivo")
+    p.add_argument("name", nargs="?", metavar="PASSO", help="por onde começar (padrão: o primeiro não concluído)")
+    p.add_argument("--polling", action="store_true",
+                   help="confere os arquivos periodicamente (para WSL em /mnt, pastas de rede, Docker)")
+    p.add_argument("--interval", type=float, default=0.5, help="segundos entre conferências no modo polling")
+    p.add_argument("--target", help="pasta observada (padrão: a raiz do repositório)")
+    p.add_argument("--max-runs", type=int, default=0, help=argparse.SUPPRESS)  # tests: stop after N runs
+    p.set_defaults(func=cmd_watch)
 
     p = sub.add_parser("scaffold", help="gera os arquivos do aluno a partir de solutions/")
     p.add_argument("--check", action="store_true", help="só confere se estão em dia (sai com 1 se não)")

@@ -348,3 +348,49 @@ class LagMonitor:
     def reset(self) -> None:
         self.blocked = 0.0
         self.worst = 0.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Calling the learner's async code in-process
+# ---------------------------------------------------------------------------------------------
+
+
+def run_async(coro: Any, *, timeout: float, what: str, hint: str, section: str) -> Any:
+    """Run ``coro`` in a fresh event loop; a hang becomes a pt-BR failure instead of a stuck check."""
+
+    async def bounded() -> Any:
+        return await asyncio.wait_for(coro, timeout)
+
+    try:
+        return asyncio.run(bounded())
+    except TimeoutError:
+        fail(
+            f"{what} não terminou em {timeout:.0f} s.".replace(".0 s", " s"),
+            expected="terminar logo",
+            got="continuava rodando (laço sem fim? esperou algo que nunca chega?)",
+            hint=hint,
+            section=section,
+        )
+
+
+def expect_async_iterator(obj: Any, *, what: str, section: str) -> None:
+    """``obj`` must be something ``async for`` can consume (an async generator, typically)."""
+    if hasattr(obj, "__anext__") or hasattr(obj, "__aiter__"):
+        return
+    if asyncio.iscoroutine(obj):
+        obj.close()  # never awaited: silence the warning
+        fail(
+            f"{what} devolveu uma coroutine, não um async generator.",
+            expected="um async generator (uma função `async def` com `yield`)",
+            got="uma coroutine (`async def` sem `yield`, ou que faz `return` de uma lista)",
+            hint="troque o return de uma lista por `yield` de cada item: quem consome recebe cada um "
+            "assim que fica pronto.",
+            section=section,
+        )
+    fail(
+        f"{what} não devolveu algo que `async for` consiga percorrer.",
+        expected="um async generator (uma função `async def` com `yield`)",
+        got=f"{type(obj).__name__}: {short(obj, 120)}",
+        hint="declare a função com `async def` e use `yield` dentro dela.",
+        section=section,
+    )

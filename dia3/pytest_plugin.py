@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from dia3 import exercises
 from dia3.guide import SECTIONS, ref
 from dia3.harness import Api, LagMonitor, LoadError, Tracker, load_module, patched_environ
 from dia3.mockllm import MOCK_API_KEY, MockLLM, Scenario
@@ -34,6 +35,7 @@ CHECK_EXPIRE_MINUTES = 30
 
 _tracker_key = pytest.StashKey[object]()
 _records: list[dict[str, Any]] = []
+_learner_files: set[str] = set()  # the files of the learner loaded so far (to point at their lines)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -117,6 +119,7 @@ def learner_load(target_dir: Path, check_env: dict[str, str]) -> LearnerApp | Lo
     path = target_dir / "template.py"
     if not path.exists():
         return LoadError(f"Não achei {path}. Use --target com a pasta que contém template.py.", FileNotFoundError())
+    _learner_files.add(str(path.resolve()))
     try:
         loaded = load_module(path)
     except LoadError as err:
@@ -133,20 +136,69 @@ def learner(learner_load: LearnerApp | LoadError) -> LearnerApp:
     return learner_load
 
 
-@pytest.fixture(scope="session")
-def app_server(learner: LearnerApp) -> ThreadedServer:
-    server = ThreadedServer(Tracker(learner.module.app), log_level="critical").start()
+def _serve(app: Any) -> ThreadedServer:
+    server = ThreadedServer(Tracker(app), log_level="critical").start()
     server.lag = LagMonitor()  # type: ignore[attr-defined]
     server.call(server.lag.start())
+    return server
+
+
+@pytest.fixture(scope="session")
+def app_server(learner: LearnerApp) -> ThreadedServer:
+    server = _serve(learner.module.app)
     yield server
     server.stop()
+
+
+# -- exercises: a check module says which step it grades with ``STEP = "ex01_geradores"`` -------
+
+
+def step_of(item: pytest.Item) -> exercises.Step | None:
+    name = getattr(getattr(item, "module", None), "STEP", None) or "template"
+    return exercises.find(name)
+
+
+@pytest.fixture(scope="module")
+def exercise(request: pytest.FixtureRequest, target_dir: Path, check_env: dict[str, str]) -> Any:
+    """The learner's exercise module (imported fresh, in the checks' environment)."""
+    step = exercises.find(request.module.STEP)
+    path = step.file_in(target_dir)
+    if not path.exists():
+        pytest.fail(f"Não achei {path}. Rode `dia3 reset {step.short}` para recriar o arquivo do exercício.", pytrace=False)
+    _learner_files.add(str(path.resolve()))
+    try:
+        return load_module(path).module
+    except LoadError as err:
+        pytest.fail(err.message, pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def exercise_server(exercise: Any) -> ThreadedServer:
+    if not hasattr(exercise, "app"):
+        pytest.fail("O arquivo do exercício importou, mas não define `app` (o FastAPI()).", pytrace=False)
+    server = _serve(exercise.app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ex_api(exercise_server: ThreadedServer, check_env: dict[str, str], mock: MockLLM) -> Api:
+    """Like ``api``, for the app of an exercise."""
+    mock.release()
+    mock.set_scenario(Scenario())
+    mock.clear()
+    client = Api(exercise_server.url, check_env["JWT_SECRET_KEY"])
+    yield client
+    mock.release()
+    client.client.close()
 
 
 @pytest.fixture(autouse=True)
 def _pending_todo_guard(request: pytest.FixtureRequest) -> None:
     """A check that depends on a step the scaffold announced as unfinished fails right away."""
     pending = _todos_of(request.node)
-    if not pending:
+    step = step_of(request.node)
+    if not pending or (step is not None and step.name != "template"):
         return
     loaded = request.getfixturevalue("learner_load")
     if isinstance(loaded, LearnerApp) and pending & loaded.pending_todos:
@@ -177,7 +229,8 @@ def api(app_server: ThreadedServer, check_env: dict[str, str], mock: MockLLM) ->
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
-    server = getattr(item, "funcargs", {}).get("app_server")  # set up for every check that uses `api`
+    funcargs = getattr(item, "funcargs", {})
+    server = funcargs.get("app_server") or funcargs.get("exercise_server")  # set up by `api` / `ex_api`
     tracker = server.app if server is not None else None
     if tracker is not None:
         tracker.clear()
@@ -186,7 +239,7 @@ def pytest_runtest_call(item: pytest.Item):
 
 
 def _learner_frame(exc: BaseException) -> str:
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith("template.py")]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if str(Path(f.filename).resolve()) in _learner_files]
     if not frames:
         return ""
     f = frames[-1]
@@ -234,11 +287,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             if isinstance(exc, NotImplementedError) and TODO_RE.search(str(exc)):
                 todo_lines.append(f"{str(exc).removesuffix('.')}{_learner_frame(exc)}")
         other = [e for e in errors if not (isinstance(e, NotImplementedError) and TODO_RE.search(str(e)))]
+        raised = call.excinfo.value if call.excinfo is not None else None
+        if isinstance(raised, NotImplementedError) and TODO_RE.search(str(raised)):
+            # the check called an unfinished function of the learner's directly
+            todo_lines.insert(0, f"{str(raised).removesuffix('.')}{_learner_frame(raised)}")
         head = ""
         if todo_lines and not message.startswith("Falta fazer"):
             number = TODO_RE.search(todo_lines[0]).group(1)
-            section = f"5.{number}" if f"5.{number}" in SECTIONS else "5"
-            head = f"Falta fazer: {todo_lines[0]}\n  Leia: {ref(section)}\n\nDetalhe: "
+            head = f"Falta fazer: {todo_lines[0]}\n  Leia: {ref(_section_for(item, number))}"
+            if isinstance(raised, NotImplementedError):
+                message = ""  # the TODO says it all; its traceback would only hide it
+            else:
+                head += "\n\nDetalhe: "
         tail = ""
         if other:
             exc = other[0]
@@ -246,14 +306,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         if head or tail:
             report.longrepr = head + message + tail
     if report.when == "call" or (report.when == "setup" and not report.passed):
+        step = step_of(item)
         _records.append(
             {
                 "id": check_id(item),
+                "step": step.name if step else "template",
                 "passed": report.passed,
                 "message": "" if report.passed else _message_of(report),
             }
         )
     return report
+
+
+def _section_for(item: pytest.Item, todo_number: str) -> str:
+    step = step_of(item)
+    if step is None or step.name == "template":
+        return f"5.{todo_number}" if f"5.{todo_number}" in SECTIONS else "5"
+    return step.section
 
 
 def _message_of(report: pytest.TestReport) -> str:
