@@ -1,0 +1,81 @@
+### BEGIN SOLUTION
+#| """Exercício 3 — O outro lado do fio: um parser de SSE (guia §3.1 e §3.2).
+#|
+#| O navegador (EventSource) e o `fetch` + leitor de stream fazem isto por você; escrever um parser
+#| pequeno é o melhor jeito de entender por que o formato é como é.
+#| Confira com:  dia3 check ex03      Travou? dia3 hint ex03
+#| """
+"""Exercício 3 — parser de SSE: solução de referência (fonte de exercises/ex03_parser_sse.py)."""
+### END SOLUTION
+
+from __future__ import annotations
+
+import re
+
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+# TODO 1: parse_line(line) — separa uma linha em (campo, valor) (guia §3.1).
+#   - O campo vai até o primeiro ":"; o valor é o resto, sem UM espaço do começo, se houver:
+#     "data: oi" → ("data", "oi");  "data:oi" → ("data", "oi");  "data:  oi" → ("data", " oi")
+#   - Linha sem ":" é um campo sem valor: "data" → ("data", "").
+#   - Comentário (começa com ":") tem campo vazio: ": ping" → ("", "ping").
+def parse_line(line: str) -> tuple[str, str]:
+    ### BEGIN SOLUTION
+    #1| field, colon, value = line.partition(":")
+    #1| # falta: tirar UM espaço do começo de value, se houver
+    #1| raise NotImplementedError("TODO 1 em parse_line(): tire um espaço do começo do valor")
+    field, _, value = line.partition(":")
+    if value.startswith(" "):
+        value = value[1:]
+    return field, value
+    ### END SOLUTION
+
+
+# TODO 2: parse_sse(text) — a lista de eventos que um cliente receberia deste texto (guia §3.1).
+#   Cada evento é {"event": tipo, "data": texto, "id": último id}. Percorra as linhas
+#   (LINE_BREAK.split(text)) guardando o evento em construção:
+#   - "data": acrescente o valor às linhas de dados;  "event": o tipo;  "id": o último id
+#     (ignore ids com "\0");  comentários e campos desconhecidos: ignore.
+#   - Linha vazia: entregue o evento — data = linhas de dados juntadas com "\n", tipo padrão
+#     "message" — e comece outro. Sem nenhuma linha data, nada é entregue (o tipo zera).
+#   - O id continua valendo para os eventos seguintes (é o "lastEventId" do navegador).
+#   - Um evento sem a linha vazia final está incompleto: não é entregue.
+def parse_sse(text: str) -> list[dict[str, str]]:
+    ### BEGIN SOLUTION
+    #1| events: list[dict[str, str]] = []
+    #1| data: list[str] = []
+    #1| event_type = ""
+    #1| last_id = ""
+    #1| lines = LINE_BREAK.split(text)
+    #1| for line in lines[:-1]:  # o último pedaço não terminou com quebra de linha: incompleto
+    #1|     if line == "":
+    #1|         ...  # entregue o evento (se houver data) e zere data e event_type
+    #1|         continue
+    #1|     field, value = parse_line(line)
+    #1|     ...  # trate "data", "event" e "id"
+    #1| raise NotImplementedError("TODO 2 em parse_sse(): entregue os eventos na linha vazia")
+    events: list[dict[str, str]] = []
+    data: list[str] = []
+    event_type = ""
+    last_id = ""
+    lines = LINE_BREAK.split(text)
+    for line in lines[:-1]:  # the last piece has no line break after it: an unfinished line
+        if line == "":
+            if data:
+                events.append({"event": event_type or "message", "data": "\n".join(data), "id": last_id})
+            data, event_type = [], ""
+            continue
+        field, value = parse_line(line)
+        if field == "data":
+            data.append(value)
+        elif field == "event":
+            event_type = value
+        elif field == "id" and "\0" not in value:
+            last_id = value
+    return events
+    ### END SOLUTION
+
+
+if __name__ == "__main__":
+    print(parse_sse("data: Olá\n\ndata:  mundo\n\nevent: error\ndata: falhou\n\n: ping\n\ndata: [DONE]\n\n"))
