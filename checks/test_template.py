@@ -16,7 +16,7 @@ import httpx
 import pytest
 from jose import jwt
 
-from dia3.assertions import expect_no_leak, expect_sse_response, expect_status, expect_stream_text
+from dia3.assertions import AUTH_HINTS, auth_cases, expect_no_leak, expect_sse_response, expect_status, expect_stream_text
 from dia3.harness import LoadError, alg_none_token, fail, load_module, make_token, patched_environ, short
 from dia3.mockllm import Scenario, reply_text
 from dia3.pytest_plugin import CHECK_DEFAULT_MODEL, CHECK_EXPIRE_MINUTES
@@ -193,41 +193,11 @@ def test_login_validates_body(api):
         expect_status(resp, 422, what=f"POST /login com corpo {body!r}", hint="receba o corpo com um modelo Pydantic (LoginRequest).", section="5.2")
 
 
-def _auth_cases(api) -> dict[str, dict]:
-    other = "outra-chave-" + "x" * 40
-    return {
-        "sem_header": {"headers": {}},
-        "esquema_basic": {"headers": {"Authorization": "Basic YWRtaW46YWRtaW4xMjM="}},
-        "lixo": {"headers": {"Authorization": "Bearer isto-nao-e-um-jwt"}},
-        "expirado": {"headers": api.headers(api.token(minutes=-5))},
-        "outra_chave": {"headers": {"Authorization": f"Bearer {make_token(other)}"}},
-        "alg_none": {"headers": {"Authorization": f"Bearer {alg_none_token()}"}},
-        "sem_exp": {"headers": api.headers(api.token(minutes=None))},
-        "sem_sub": {"headers": api.headers(api.token(sub=None))},
-        "usuario_desconhecido": {"headers": api.headers(api.token(sub="mallory"))},
-        "token_na_query": {"headers": {}, "params": {"token": api.token(), "access_token": api.token()}},
-    }
-
-
-AUTH_HINTS = {
-    "sem_header": "sem Authorization, get_current_user deve levantar 401.",
-    "esquema_basic": "só aceite o esquema Bearer.",
-    "lixo": "um token malformado levanta JWTError: capture e responda 401.",
-    "expirado": "jwt.decode já rejeita exp no passado; não capture isso como sucesso.",
-    "outra_chave": "valide a assinatura com JWT_SECRET_KEY.",
-    "alg_none": 'fixe o algoritmo: jwt.decode(..., algorithms=["HS256"]).',
-    "sem_exp": 'python-jose aceita token sem exp a menos que você peça: options={"require_exp": True}.',
-    "sem_sub": 'exija a claim sub: options={"require_sub": True} e confira se o usuário existe.',
-    "usuario_desconhecido": "depois de decodificar, confira se o usuário (sub) existe em USERS.",
-    "token_na_query": "token só no header Authorization: na URL ele vaza em logs e no histórico.",
-}
-
-
 @pytest.mark.check("auth.rejeita", todo=2)
 @pytest.mark.parametrize("route", ROUTES)
 @pytest.mark.parametrize("case", list(AUTH_HINTS))
 def test_auth_rejects(api, mock, case, route):
-    spec = _auth_cases(api)[case]
+    spec = auth_cases(api)[case]
     resp = api.post(route, stream_body(route), headers=spec["headers"], params=spec.get("params"))
     if resp.status_code != 401:
         fail(

@@ -9,7 +9,7 @@ import re
 
 import httpx
 
-from dia3.harness import StreamResult, fail, short
+from dia3.harness import Api, StreamResult, alg_none_token, fail, make_token, short
 
 LEAK_PATTERNS = [
     (re.compile(r"Traceback \(most recent call last\)"), "um traceback do Python"),
@@ -164,3 +164,34 @@ def expect_stream_text(result: StreamResult, expected: str, *, where: str) -> No
         "tokens e do [DONE].",
         section="3",
     )
+
+
+def auth_cases(api: Api) -> dict[str, dict]:
+    """Credentials every protected route must refuse with 401 (name → request pieces)."""
+    other = "outra-chave-" + "x" * 40
+    return {
+        "sem_header": {"headers": {}},
+        "esquema_basic": {"headers": {"Authorization": "Basic YWRtaW46YWRtaW4xMjM="}},
+        "lixo": {"headers": {"Authorization": "Bearer isto-nao-e-um-jwt"}},
+        "expirado": {"headers": api.headers(api.token(minutes=-5))},
+        "outra_chave": {"headers": {"Authorization": f"Bearer {make_token(other)}"}},
+        "alg_none": {"headers": {"Authorization": f"Bearer {alg_none_token()}"}},
+        "sem_exp": {"headers": api.headers(api.token(minutes=None))},
+        "sem_sub": {"headers": api.headers(api.token(sub=None))},
+        "usuario_desconhecido": {"headers": api.headers(api.token(sub="mallory"))},
+        "token_na_query": {"headers": {}, "params": {"token": api.token(), "access_token": api.token()}},
+    }
+
+
+AUTH_HINTS = {
+    "sem_header": "sem Authorization, get_current_user deve levantar 401.",
+    "esquema_basic": "só aceite o esquema Bearer.",
+    "lixo": "um token malformado levanta JWTError: capture e responda 401.",
+    "expirado": "jwt.decode já rejeita exp no passado; não capture isso como sucesso.",
+    "outra_chave": "valide a assinatura com JWT_SECRET_KEY.",
+    "alg_none": 'fixe o algoritmo: jwt.decode(..., algorithms=["HS256"]).',
+    "sem_exp": 'python-jose aceita token sem exp a menos que você peça: options={"require_exp": True}.',
+    "sem_sub": 'exija a claim sub: options={"require_sub": True} e confira se o usuário existe.',
+    "usuario_desconhecido": "depois de decodificar, confira se o usuário (sub) existe em USERS.",
+    "token_na_query": "token só no header Authorization: na URL ele vaza em logs e no histórico.",
+}
