@@ -48,7 +48,10 @@ def test_count_does_not_block_the_loop(exercise):
 
     async def scenario() -> None:
         await monitor.start()
-        await asyncio.gather(_all(exercise.count(3, 0.1)), _all(exercise.count(3, 0.1)))
+        try:
+            await asyncio.gather(_all(exercise.count(3, 0.1)), _all(exercise.count(3, 0.1)))
+        finally:
+            monitor.stop()
 
     run_async(scenario(), timeout=6, what="dois count(3, 0.1) ao mesmo tempo", hint="use asyncio.sleep.", section="2.1")
     if monitor.blocked > 0.2:

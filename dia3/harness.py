@@ -345,6 +345,10 @@ class LagMonitor:
                 self.blocked += lag
                 self.worst = max(self.worst, lag)
 
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
     def reset(self) -> None:
         self.blocked = 0.0
         self.worst = 0.0
@@ -355,17 +359,33 @@ class LagMonitor:
 # ---------------------------------------------------------------------------------------------
 
 
+_loop_lock = threading.Lock()
+_shared_loop: asyncio.AbstractEventLoop | None = None
+
+
+def _loop() -> asyncio.AbstractEventLoop:
+    """One event loop for all in-process calls, running in a thread, like a server's.
+
+    Not ``asyncio.run`` per call: libraries cache async HTTP clients (langchain-openai does), and a
+    client made in a loop that was closed fails in the next one with "Event loop is closed".
+    """
+    global _shared_loop
+    with _loop_lock:
+        if _shared_loop is None:
+            _shared_loop = asyncio.new_event_loop()
+            threading.Thread(target=_shared_loop.run_forever, name="dia3-checks-loop", daemon=True).start()
+        return _shared_loop
+
+
 def run_async(coro: Any, *, timeout: float, what: str, hint: str, section: str) -> Any:
-    """Run ``coro`` in a fresh event loop; a hang becomes a pt-BR failure instead of a stuck check."""
-
-    async def bounded() -> Any:
-        return await asyncio.wait_for(coro, timeout)
-
+    """Run ``coro`` on the checks' event loop; a hang becomes a pt-BR failure instead of a stuck check."""
+    future = asyncio.run_coroutine_threadsafe(coro, _loop())
     try:
-        return asyncio.run(bounded())
+        return future.result(timeout)
     except TimeoutError:
+        future.cancel()
         fail(
-            f"{what} não terminou em {timeout:.0f} s.".replace(".0 s", " s"),
+            f"{what} não terminou em {timeout:g} s.",
             expected="terminar logo",
             got="continuava rodando (laço sem fim? esperou algo que nunca chega?)",
             hint=hint,

@@ -182,6 +182,16 @@ def exercise_server(exercise: Any) -> ThreadedServer:
 
 
 @pytest.fixture
+def fresh_mock(mock: MockLLM, check_env: dict[str, str]) -> MockLLM:
+    """The mock LLM with the default scenario and an empty request log (for in-process checks)."""
+    mock.release()
+    mock.set_scenario(Scenario())
+    mock.clear()
+    yield mock
+    mock.release()
+
+
+@pytest.fixture
 def ex_api(exercise_server: ThreadedServer, check_env: dict[str, str], mock: MockLLM) -> Api:
     """Like ``api``, for the app of an exercise."""
     mock.release()
