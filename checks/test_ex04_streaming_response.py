@@ -49,7 +49,7 @@ def test_headers(ex_api):
 def test_events(ex_api):
     result = ex_api.stream("/eco", {"texto": TEXT, "atraso": 0}, headers={})
     _headers_ok(result)
-    expect_stream_text(result, TEXT, where="POST /eco")
+    expect_stream_text(result, TEXT, where="POST /eco", section="1")
     last = [e.data for e in result.events][-1:]
     if last != ["[DONE]"]:
         fail("POST /eco não terminou com [DONE].", expected="o último evento: data: [DONE]", got=short(last),

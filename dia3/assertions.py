@@ -59,14 +59,14 @@ def expect_no_leak(text: str, secret_values: list[str], *, where: str) -> None:
             )
 
 
-def expect_sse_response(result: StreamResult, *, where: str) -> None:
-    """Status 200 and the media type of an SSE stream."""
+def expect_sse_response(result: StreamResult, *, where: str, section: str = "5.5") -> None:
+    """Status 200 and the media type of an SSE stream (``section``: where the route is taught)."""
     expect_status(
         result,
         200,
         what=where,
-        hint="com um token válido e um prompt válido a rota deve responder 200 e começar o stream.",
-        section="5.5",
+        hint="com um pedido válido a rota deve responder 200 e começar o stream.",
+        section=section,
     )
     if result.media_type != "text/event-stream":
         fail(
@@ -79,9 +79,9 @@ def expect_sse_response(result: StreamResult, *, where: str) -> None:
         )
 
 
-def expect_stream_text(result: StreamResult, expected: str, *, where: str) -> None:
+def expect_stream_text(result: StreamResult, expected: str, *, where: str, section: str = "5.5") -> None:
     """The data of the events, in order, must be the model's reply exactly (WHATWG parsing)."""
-    expect_sse_response(result, where=where)
+    expect_sse_response(result, where=where, section=section)
     if result.error and not result.events:
         fail(
             f"{where}: o stream não entregou nenhum evento.",

@@ -1,0 +1,53 @@
+"""Verificações do exercício 7 — /chat com e sem streaming (`dia3 check ex07`), por HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from dia3.assertions import expect_stream_text
+from dia3.harness import fail, short
+from dia3.mockllm import Scenario, reply_text, reply_tokens
+from dia3.pytest_plugin import CHECK_DEFAULT_MODEL
+
+STEP = "ex07_chat"
+pytestmark = pytest.mark.timeout(15)
+PROMPT = "Explique SSE em 3 bullets"
+
+
+@pytest.mark.check("ex07.chat.com_stream", todo=[1, 2])
+def test_chat_stream(ex_api):
+    result = ex_api.stream("/chat", {"prompt": PROMPT, "stream": True})
+    expect_stream_text(result, reply_text(PROMPT, CHECK_DEFAULT_MODEL), where="POST /chat com stream=true", section="5.6")
+    if [e.data for e in result.events][-1:] != ["[DONE]"]:
+        fail("POST /chat (stream=true) não terminou com [DONE].", expected="o último evento: data: [DONE]",
+             got=short([e.data for e in result.events][-3:]), hint="depois do laço: yield format_sse('[DONE]').", section="3.3")
+
+
+@pytest.mark.check("ex07.chat.sem_stream", todo=2)
+def test_chat_without_stream(ex_api):
+    for body in ({"prompt": PROMPT, "stream": False}, {"prompt": PROMPT}):
+        resp = ex_api.post("/chat", body)
+        media = resp.headers.get("content-type", "")
+        try:
+            data = resp.json()
+        except ValueError:
+            data = None
+        want = {"response": reply_text(PROMPT, CHECK_DEFAULT_MODEL)}
+        if resp.status_code != 200 or "application/json" not in media or data != want:
+            fail(f"POST /chat com {body} não devolveu a resposta inteira em JSON.",
+                 expected=f"200, application/json, {short(want, 80)}",
+                 got=f"{resp.status_code}, {media or '(sem Content-Type)'}, {short(resp.text, 120)}",
+                 hint="sem stream (o padrão é false): message = await llm.ainvoke([...]); return {'response': message.content}",
+                 section="5.6")
+
+
+@pytest.mark.check("ex07.chat.streaming_real", todo=[1, 2])
+def test_chat_streams_while_the_model_generates(ex_api, mock):
+    mock.set_scenario(Scenario(hold_after=3))
+    result = ex_api.stream("/chat", {"prompt": PROMPT, "stream": True}, read_timeout=4, until=lambda ev: len(ev) >= 3)
+    mock.release()
+    got = [e.data for e in result.events]
+    if got[:3] != reply_tokens(PROMPT, CHECK_DEFAULT_MODEL)[:3]:
+        fail("POST /chat (stream=true) não mandou nada enquanto o modelo gerava.",
+             expected="os 3 primeiros tokens antes do fim da resposta", got=f"{short(got)} ({result.error or 'fim'})",
+             hint="no ramo stream=true use sse_events (astream), não o ainvoke.", section="5.6")
