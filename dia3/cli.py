@@ -93,6 +93,9 @@ def print_report(records: list[dict], target_label: str) -> None:
     passed = sum(r["passed"] for r in records)
     failed = [r for r in records if not r["passed"]]
     print(f"dia3 check — {target_label}\n")
+    if not records:
+        print("Nenhuma verificação rodou (confira os nomes em --only).")
+        return
     if failed:
         first = failed[0]
         print(f"✗ {first['id']}\n")
@@ -235,7 +238,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
 def _confirm(question: str, assume_yes: bool) -> bool:
     if assume_yes:
         return True
-    if not sys.stdin.isatty() and not os.environ.get("DIA3_CONFIRMAR_PELO_STDIN"):
+    if not sys.stdin.isatty():
         print(f"{question} [s/N] — sem terminal para perguntar; use --sim para confirmar.", file=sys.stderr)
         return False
     answer = input(f"{question} [s/N] ").strip().lower()

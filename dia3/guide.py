@@ -19,6 +19,7 @@ SECTIONS: dict[str, str] = {
     "3.2": "Texto com quebras de linha",
     "3.3": "O fim do stream: [DONE] e event: error",
     "3.4": "Cabeçalhos e media type",
+    "3.5": "EventSourceResponse nativo do FastAPI",
     "4": "LangChain: astream e ainvoke",
     "4.1": "Chunks vazios",
     "4.2": "Cliente desconectou: cancele o modelo",
@@ -33,6 +34,7 @@ SECTIONS: dict[str, str] = {
     "7": "Sem chave da OpenAI",
     "8": "Solução de problemas",
     "9": "Boas práticas",
+    "10": "Exercícios e o ciclo de estudo",
 }
 
 

@@ -1,0 +1,47 @@
+"""Verificações do exercício 10 (bônus) — SSE nativo do FastAPI (`dia3 check ex10`), por HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from dia3.assertions import expect_no_leak, expect_stream_text
+from dia3.harness import fail, short
+from dia3.mockllm import Scenario, reply_text, reply_tokens
+from dia3.pytest_plugin import CHECK_DEFAULT_MODEL
+
+STEP = "ex10_sse_nativo"
+pytestmark = pytest.mark.timeout(15)
+PROMPT = "Explique SSE em 3 bullets"
+
+
+@pytest.mark.check("ex10.texto", todo=1)
+def test_text_and_done(ex_api):
+    result = ex_api.stream("/api/generate", {"prompt": PROMPT})
+    expect_stream_text(result, reply_text(PROMPT, CHECK_DEFAULT_MODEL), where="POST /api/generate", section="3.5")
+    if [e.data for e in result.events][-1:] != ["[DONE]"]:
+        fail("O stream não terminou com [DONE].", expected="o último evento: data: [DONE]",
+             got=short([e.data for e in result.events][-3:]), hint='yield ServerSentEvent(raw_data="[DONE]") depois do laço.',
+             section="3.5")
+
+
+@pytest.mark.check("ex10.streaming_real", todo=1)
+def test_streams_while_the_model_generates(ex_api, mock):
+    mock.set_scenario(Scenario(hold_after=3))
+    result = ex_api.stream("/api/generate", {"prompt": PROMPT}, read_timeout=4, until=lambda ev: len(ev) >= 3)
+    mock.release()
+    got = [e.data for e in result.events]
+    if got[:3] != reply_tokens(PROMPT, CHECK_DEFAULT_MODEL)[:3]:
+        fail("Nada chegou enquanto o modelo gerava.", expected="os 3 primeiros tokens antes do fim",
+             got=f"{short(got)} ({result.error or 'fim'})", hint="faça yield de um ServerSentEvent a cada token.", section="3.5")
+
+
+@pytest.mark.check("ex10.erro", todo=1)
+def test_error_event(ex_api, mock):
+    mock.set_scenario(Scenario(fault="cut_mid_stream", cut_after=3))
+    result = ex_api.stream("/api/generate", {"prompt": PROMPT})
+    kinds = [(e.event, e.data) for e in result.events]
+    if not any(kind == "error" for kind, _ in kinds) or any(data == "[DONE]" for _, data in kinds):
+        fail("Com o modelo caindo no meio, o cliente não recebeu 'event: error' (ou recebeu [DONE]).",
+             expected="os tokens, um evento error e nada de [DONE]", got=short(kinds[-4:]),
+             hint='except Exception: yield ServerSentEvent(raw_data=ERROR_MESSAGE, event="error"); return', section="3.3")
+    expect_no_leak(result.text, [], where="POST /api/generate com o modelo caindo no meio")
