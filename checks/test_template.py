@@ -228,7 +228,7 @@ def test_auth_rejects(api, mock, case, route):
 @pytest.mark.check("auth.resposta_unica", todo=2)
 def test_auth_401_body_is_the_same_for_every_reason(api):
     bodies = {}
-    for case, spec in _auth_cases(api).items():
+    for case, spec in auth_cases(api).items():
         resp = api.post("/api/generate", {"prompt": PROMPT}, headers=spec["headers"], params=spec.get("params"))
         expect_status(resp, 401, what=f"POST /api/generate com credencial inválida ({case.replace('_', ' ')})",
                       hint=AUTH_HINTS[case], section="5.2")

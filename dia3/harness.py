@@ -363,11 +363,12 @@ _loop_lock = threading.Lock()
 _shared_loop: asyncio.AbstractEventLoop | None = None
 
 
-def _loop() -> asyncio.AbstractEventLoop:
-    """One event loop for all in-process calls, running in a thread, like a server's.
+def shared_loop() -> asyncio.AbstractEventLoop:
+    """One event loop for the learner's code — its apps and the in-process calls — like one server process.
 
-    Not ``asyncio.run`` per call: libraries cache async HTTP clients (langchain-openai does), and a
-    client made in a loop that was closed fails in the next one with "Event loop is closed".
+    Not a loop per app or per call: libraries cache async HTTP clients per process (langchain-openai
+    does), and a client made in one loop fails in another ("bound to a different event loop",
+    "Event loop is closed"). The mock LLM keeps its own loop: it plays a remote service.
     """
     global _shared_loop
     with _loop_lock:
@@ -379,7 +380,7 @@ def _loop() -> asyncio.AbstractEventLoop:
 
 def run_async(coro: Any, *, timeout: float, what: str, hint: str, section: str) -> Any:
     """Run ``coro`` on the checks' event loop; a hang becomes a pt-BR failure instead of a stuck check."""
-    future = asyncio.run_coroutine_threadsafe(coro, _loop())
+    future = asyncio.run_coroutine_threadsafe(coro, shared_loop())
     try:
         return future.result(timeout)
     except TimeoutError:

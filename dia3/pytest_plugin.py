@@ -24,7 +24,7 @@ import pytest
 
 from dia3 import exercises
 from dia3.guide import SECTIONS, ref
-from dia3.harness import Api, LagMonitor, LoadError, Tracker, load_module, patched_environ
+from dia3.harness import Api, LagMonitor, LoadError, Tracker, load_module, patched_environ, shared_loop
 from dia3.mockllm import MOCK_API_KEY, MockLLM, Scenario
 from dia3.servers import ThreadedServer
 
@@ -137,7 +137,7 @@ def learner(learner_load: LearnerApp | LoadError) -> LearnerApp:
 
 
 def _serve(app: Any) -> ThreadedServer:
-    server = ThreadedServer(Tracker(app), log_level="critical").start()
+    server = ThreadedServer(Tracker(app), log_level="critical").start(loop=shared_loop())
     server.lag = LagMonitor()  # type: ignore[attr-defined]
     server.call(server.lag.start())
     return server

@@ -32,6 +32,8 @@ class ThreadedServer:
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._ready = threading.Event()
+        self._future = None  # when serving on a loop of another thread
+        self._stopped = threading.Event()
 
     @property
     def port(self) -> int:
@@ -41,7 +43,9 @@ class ThreadedServer:
     def url(self) -> str:
         return f"http://{self.host}:{self._port}"
 
-    def start(self, timeout: float = 30) -> "ThreadedServer":
+    def start(self, timeout: float = 30, loop: asyncio.AbstractEventLoop | None = None) -> "ThreadedServer":
+        """Serve from a new thread with its own event loop, or on ``loop`` (already running in
+        another thread) — several apps of one process then share a loop, as they would in production."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self._port))
@@ -64,8 +68,20 @@ class ThreadedServer:
                 self._ready.set()
                 sock.close()
 
-        self._thread = threading.Thread(target=run, name=f"uvicorn-{self._port}", daemon=True)
-        self._thread.start()
+        if loop is not None:
+            self._future = asyncio.run_coroutine_threadsafe(main(), loop)
+
+            def done(fut) -> None:
+                if not fut.cancelled() and fut.exception() is not None:
+                    self._error = fut.exception()
+                self._ready.set()
+                self._stopped.set()
+                sock.close()
+
+            self._future.add_done_callback(done)
+        else:
+            self._thread = threading.Thread(target=run, name=f"uvicorn-{self._port}", daemon=True)
+            self._thread.start()
         if not self._ready.wait(timeout) or not self.server.started:
             self.stop()
             raise RuntimeError(f"o servidor não iniciou em {self.url}: {self._error!r}")
@@ -73,6 +89,10 @@ class ThreadedServer:
 
     def stop(self, timeout: float = 5) -> None:
         self.server.should_exit = True
+        if self._future is not None:
+            if not self._stopped.wait(timeout):
+                self.server.force_exit = True
+                self._stopped.wait(1)
         if self._thread is not None:
             self._thread.join(timeout)
             if self._thread.is_alive():  # a learner generator that never ends: do not wait for it
