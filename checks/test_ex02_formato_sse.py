@@ -87,6 +87,7 @@ _names = st.text(alphabet=st.characters(blacklist_characters="\r\n:", blacklist_
 @pytest.mark.check("ex02.format.qualquer_texto", todo=1)
 def test_round_trip_any_text(exercise):
     """Property: any text (\\r, \\n, empty lines, unicode) comes back as the browser reads it."""
+    exercise.format_sse("x")  # an unfinished TODO shows as itself, not inside hypothesis' report
 
     @settings(max_examples=300, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))

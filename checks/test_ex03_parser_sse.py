@@ -87,6 +87,7 @@ _stream = st.lists(st.tuples(_line, st.sampled_from(["\n", "\r\n", "\r"])), max_
 
 @pytest.mark.check("ex03.parse.qualquer_stream", todo=[1, 2])
 def test_agrees_with_the_spec_on_any_stream(exercise):
+    exercise.parse_sse("data: x\n\n")  # an unfinished TODO shows as itself, not inside hypothesis' report
     @settings(max_examples=300, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
     @given(text=_stream)
     def property_holds(text):

@@ -332,22 +332,31 @@ class LagMonitor:
         self.blocked = 0.0
         self.worst = 0.0
         self._task: asyncio.Task | None = None
+        self._since: float | None = None  # when the pending heartbeat went to sleep
 
     async def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
+        await asyncio.sleep(0)  # let the heartbeat start before the code under test runs
 
     async def _run(self) -> None:
         while True:
-            before = time.monotonic()
+            self._since = time.monotonic()
             await asyncio.sleep(self.period)
-            lag = time.monotonic() - before - self.period
-            if lag > self.threshold:
-                self.blocked += lag
-                self.worst = max(self.worst, lag)
+            self._count(time.monotonic() - self._since - self.period)
+
+    def _count(self, lag: float) -> None:
+        if lag > self.threshold:
+            self.blocked += lag
+            self.worst = max(self.worst, lag)
 
     def stop(self) -> None:
+        """Stop, counting the heartbeat still pending: code that never awaits anything holds the
+        loop until it ends, and the heartbeat would otherwise never get to measure it."""
         if self._task is not None:
             self._task.cancel()
+            if self._since is not None:
+                self._count(time.monotonic() - self._since - self.period)
+            self._task = None
 
     def reset(self) -> None:
         self.blocked = 0.0

@@ -45,7 +45,8 @@ def format_sse(data: str, event: str | None = None, id: str | None = None) -> st
 #     (proxies derrubam conexões caladas por muito tempo). Formato: ": ping\n\n".
 def sse_comment(text: str = "ping") -> str:
     ### BEGIN SOLUTION
-    #1| return ...  # dois-pontos, espaço, o texto e uma linha vazia
+    #1| # devolva: dois-pontos, espaço, o texto e uma linha vazia (como um evento, mas com ":" no lugar de "data:")
+    #1| raise NotImplementedError("TODO 2 em sse_comment(): ': ' + texto + linha vazia")
     return f": {text}\n\n"
     ### END SOLUTION
 

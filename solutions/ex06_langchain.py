@@ -31,10 +31,10 @@ async def stream_llm(prompt: str, model: str | None = None) -> AsyncIterator[str
     ### BEGIN SOLUTION
     #| raise NotImplementedError("TODO 1 em stream_llm(): percorra llm.astream e entregue cada pedaço")
     #| yield ""  # (o `yield` faz desta função um async generator; apague ao implementar)
+    #1| raise NotImplementedError("TODO 1 em stream_llm(): complete o laço abaixo e apague esta linha")
     #1| llm = ChatOpenAI(model=model or DEFAULT_MODEL, streaming=True)
     #1| async for chunk in llm.astream([HumanMessage(content=prompt)]):
-    #1|     ...  # entregue chunk.content — mas só se não estiver vazio
-    #1| raise NotImplementedError("TODO 1 em stream_llm(): entregue cada pedaço não vazio")
+    #1|     yield ""  # troque "" por chunk.content — e só entregue se não estiver vazio
     llm = ChatOpenAI(model=model or DEFAULT_MODEL, streaming=True)
     async for chunk in llm.astream([HumanMessage(content=prompt)]):
         if isinstance(chunk.content, str) and chunk.content:

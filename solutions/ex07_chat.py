@@ -66,10 +66,10 @@ async def sse_events(prompt: str) -> AsyncIterator[str]:
 @app.post("/chat")
 async def chat(body: ChatRequest):
     ### BEGIN SOLUTION
+    #1| raise NotImplementedError("TODO 2 em chat(): complete os dois ramos abaixo e apague esta linha")
     #1| if body.stream:
-    #1|     return ...  # o StreamingResponse
-    #1| ...  # o ainvoke e o {"response": ...}
-    #1| raise NotImplementedError("TODO 2 em chat(): complete os dois ramos")
+    #1|     ...  # devolva (return) o StreamingResponse de sse_events
+    #1| ...  # senão: message = await ...ainvoke([...]) e devolva {"response": ...}
     if body.stream:
         return StreamingResponse(sse_events(body.prompt), media_type="text/event-stream", headers=SSE_HEADERS)
     message = await ChatOpenAI(model=DEFAULT_MODEL).ainvoke([HumanMessage(content=body.prompt)])

@@ -50,13 +50,13 @@ async def generate(body: GenerateRequest) -> AsyncIterator[ServerSentEvent]:
     ### BEGIN SOLUTION
     #| raise NotImplementedError("TODO 1 em generate(): yield ServerSentEvent(raw_data=token) para cada token")
     #| yield ServerSentEvent(raw_data="")  # (o `yield` faz da rota um async generator; apague ao implementar)
+    #1| raise NotImplementedError("TODO 1 em generate(): complete o try/except abaixo e apague esta linha")
     #1| try:
     #1|     async for token in stream_llm(body.prompt):
-    #1|         ...  # yield um ServerSentEvent com o token (raw_data ou data?)
+    #1|         yield ServerSentEvent(raw_data="")  # troque "" pelo token (raw_data ou data? leia o TODO)
     #1| except Exception:
     #1|     ...  # log + evento de erro + return
-    #1| raise NotImplementedError("TODO 1 em generate(): complete o try/except e o [DONE]")
-    #1| yield ServerSentEvent(raw_data="")  # (o `yield` faz da rota um async generator; apague ao implementar)
+    #1| ...  # e o [DONE] no fim
     try:
         async for token in stream_llm(body.prompt):
             yield ServerSentEvent(raw_data=token)

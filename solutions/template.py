@@ -186,6 +186,11 @@ def login(body: LoginRequest) -> dict[str, str]:
 #   - NADA de time.sleep, llm.stream() (síncrono) ou juntar tudo antes do primeiro yield.
 async def stream_llm(prompt: str, model: str | None = None) -> AsyncIterator[str]:
     ### BEGIN SOLUTION
+    #1| raise NotImplementedError("TODO 3: complete o laço abaixo e apague esta linha")
+    #1| llm = ChatOpenAI(model=model or DEFAULT_MODEL, streaming=True)
+    #1| async with aclosing(llm.astream([HumanMessage(content=prompt)])) as chunks:
+    #1|     async for chunk in chunks:
+    #1|         yield ""  # troque "" por chunk.content e pule os chunks vazios (o exercício 6 é igual)
     #| raise NotImplementedError("TODO 3: implemente stream_llm com ChatOpenAI.astream")
     #| yield ""  # (o `yield` faz desta função um async generator; apague ao implementar)
     llm = ChatOpenAI(model=model or DEFAULT_MODEL, streaming=True)
@@ -210,6 +215,9 @@ ERROR_MESSAGE = "Falha ao consultar o modelo. Tente novamente em instantes."
 
 def format_sse(data: str, event: str | None = None) -> str:
     ### BEGIN SOLUTION
+    #1| head = f"event: {event}\n" if event else ""
+    #1| # falta: uma linha "data: ..." para cada parte de _LINE_BREAK.split(data) e a linha vazia no fim
+    #1| raise NotImplementedError("TODO 4 em format_sse(): as linhas data: e a linha vazia")
     head = f"event: {event}\n" if event else ""
     body = "".join(f"data: {line}\n" for line in _LINE_BREAK.split(data))
     return head + body + "\n"
