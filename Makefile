@@ -13,7 +13,7 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -n 2
 
-## make check — corrige o seu template.py
+## make check — corrige os seus exercícios e o template.py
 check: setup
 	$(BIN)/dia3 check
 

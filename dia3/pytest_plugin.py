@@ -34,6 +34,7 @@ CHECK_DEFAULT_MODEL = "dia3-modelo-padrao"
 CHECK_EXPIRE_MINUTES = 30
 
 _tracker_key = pytest.StashKey[object]()
+_setup_seconds = pytest.StashKey[float]()
 _records: list[dict[str, Any]] = []
 _learner_files: set[str] = set()  # the files of the learner loaded so far (to point at their lines)
 
@@ -315,6 +316,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             tail = f"\n  O servidor levantou uma exceção: {type(exc).__name__}: {exc}{_learner_frame(exc)}"
         if head or tail:
             report.longrepr = head + message + tail
+    if report.when == "setup":
+        item.stash[_setup_seconds] = report.duration
     if report.when == "call" or (report.when == "setup" and not report.passed):
         step = step_of(item)
         _records.append(
@@ -323,6 +326,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
                 "step": step.name if step else "template",
                 "passed": report.passed,
                 "message": "" if report.passed else _message_of(report),
+                # setup (servers, imports) + the check itself: what `dia3 check` costs per check
+                "seconds": round(item.stash.get(_setup_seconds, 0.0) + (report.duration if report.when == "call" else 0.0), 3),
             }
         )
     return report

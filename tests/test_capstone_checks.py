@@ -14,12 +14,12 @@ def test_every_check_passes_on_the_solution():
     assert len(records) >= 40
     assert [r for r in records if not r["passed"]] == []
     assert proc.returncode == 0
-    assert all(set(r) == {"id", "passed", "message"} for r in records)
+    assert all(set(r) == {"id", "step", "passed", "message", "seconds"} and r["step"] == "template" for r in records)
 
 
 def test_every_check_fails_on_the_untouched_scaffold_with_its_todo(tmp_path):
     (tmp_path / "template.py").write_text((REPO / "template.py").read_text(encoding="utf-8"), encoding="utf-8")
-    proc = run_dia3("check", "--target", str(tmp_path), "--json")
+    proc = run_dia3("check", "template", "--target", str(tmp_path), "--json")
     records = json.loads(proc.stdout)
     assert proc.returncode == 1
     assert len(records) >= 40
@@ -32,7 +32,7 @@ def test_every_check_fails_on_the_untouched_scaffold_with_its_todo(tmp_path):
 
 def test_human_report_on_scaffold_points_to_the_first_todo(tmp_path):
     (tmp_path / "template.py").write_text((REPO / "template.py").read_text(encoding="utf-8"), encoding="utf-8")
-    proc = run_dia3("check", "--target", str(tmp_path))
+    proc = run_dia3("check", "template", "--target", str(tmp_path))
     assert proc.returncode == 1
     out = proc.stdout
     assert "Falta fazer: TODO 1" in out
@@ -46,20 +46,20 @@ def test_a_file_that_does_not_import_gives_one_clear_message(tmp_path):
     broken = source.replace("app = FastAPI(", "app = FastAPi(", 1)
     (tmp_path / "template.py").write_text(broken, encoding="utf-8")
     line = broken.splitlines().index(next(l for l in broken.splitlines() if l.startswith("app = FastAPi("))) + 1
-    records = check_records("--target", str(tmp_path))
+    records = check_records("template", "--target", str(tmp_path))
     assert records and not any(r["passed"] for r in records)
     message = records[0]["message"]
     assert "template.py não pôde ser importado" in message
     assert f"linha {line}" in message
     assert "NameError" in message
     assert "Traceback" not in message
-    human = run_dia3("check", "--target", str(tmp_path)).stdout
+    human = run_dia3("check", "template", "--target", str(tmp_path)).stdout
     assert human.count("não pôde ser importado") <= 2  # shown in full once, folded in the summary
 
 
 def test_syntax_error_is_reported_with_its_line(tmp_path):
     (tmp_path / "template.py").write_text("import os\n\ndef f(:\n    pass\n", encoding="utf-8")
-    records = check_records("--target", str(tmp_path), "--only", "login.ok")
+    records = check_records("template", "--target", str(tmp_path), "--only", "login.ok")
     assert "SyntaxError" in records[0]["message"] and "linha 3" in records[0]["message"]
 
 
@@ -70,7 +70,7 @@ def test_a_hanging_generator_fails_its_check_not_the_run(tmp_path):
         "            yield format_sse(token)\n            await asyncio.Event().wait()  # espera para sempre\n",
     ).replace("import logging\n", "import asyncio\nimport logging\n", 1)
     (tmp_path / "template.py").write_text(hanging, encoding="utf-8")
-    records = check_records("--target", str(tmp_path), "--only", "generate.done,login.ok")
+    records = check_records("template", "--target", str(tmp_path), "--only", "generate.done,login.ok")
     by_id = {r["id"]: r for r in records}
     assert by_id["login.ok"]["passed"]
     assert not by_id["generate.done[/api/generate]"]["passed"]

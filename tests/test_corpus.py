@@ -18,7 +18,7 @@ def test_corpus_is_large_and_ids_are_unique():
 @pytest.mark.parametrize("mistake", MISTAKES, ids=lambda m: m.id)
 def test_mistake_is_caught(mistake, solution_source, tmp_path):
     (tmp_path / "template.py").write_text(apply(solution_source, mistake), encoding="utf-8")
-    records = check_records("--target", str(tmp_path), "--only", mistake.check)
+    records = check_records("template", "--target", str(tmp_path), "--only", mistake.check)
     assert records, "nenhuma verificação rodou"
     failed = [r for r in records if not r["passed"]]
     assert failed, f"{mistake.id} ({mistake.about}) passou por {mistake.check}"
@@ -31,7 +31,7 @@ def test_mistake_is_caught(mistake, solution_source, tmp_path):
 @pytest.mark.parametrize("variant", ALTERNATIVES, ids=lambda v: v.id)
 def test_alternative_correct_solution_passes_everything(variant, solution_source, tmp_path):
     (tmp_path / "template.py").write_text(apply(solution_source, variant), encoding="utf-8")
-    records = check_records("--target", str(tmp_path))
+    records = check_records("template", "--target", str(tmp_path))
     failed = [r for r in records if not r["passed"]]
     assert len(records) >= 40
     assert not failed, "\n---\n".join(f"{r['id']}: {r['message']}" for r in failed)
