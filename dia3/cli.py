@@ -155,9 +155,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     target = resolve_target(args.target)
     if not args.only and target != REPO_ROOT / "solutions":
         _save_progress(target, records)  # the learner's progress survives restarts (dia3 progress)
+    if args.json_file:  # for the grader: a file, so nothing the learner's code prints can garble it
+        Path(args.json_file).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     if args.json:
         print(json.dumps(records, ensure_ascii=False, indent=2))
-    else:
+    elif not args.json_file:
         print_report(records, f"{', '.join(names) if len(names) < 4 else f'{len(names)} passos'} em {target}")
     return 0 if records and all(r["passed"] for r in records) else 1
 
@@ -373,6 +375,41 @@ def _changes(root: Path, polling: bool, interval: float):
 
 
 # ---------------------------------------------------------------------------------------------
+# dia3 grade (instructor)
+# ---------------------------------------------------------------------------------------------
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from dia3 import grade
+
+    folder = Path(args.folder).resolve()
+    if not folder.is_dir():
+        print(f"dia3: {folder} não é uma pasta.", file=sys.stderr)
+        return 2
+    steps = []
+    if args.passos:
+        steps, unknown = resolve_names([w for w in args.passos.split(",") if w.strip()])
+        if unknown:
+            print(f"dia3: não conheço {', '.join(unknown)}.", file=sys.stderr)
+            return 2
+    total = len(grade.find_submissions(folder))
+    print(f"dia3 grade — {total} entrega(s) em {folder}; até {args.budget:g} s cada\n", flush=True)
+
+    def progress(done: int, total: int, sub) -> None:
+        status = f"{sub.score:5.1f}".replace(".", ",") if sub.status == "corrigido" else grade.STATUS_TEXT[sub.status]
+        print(f"{_bar(done, total)} {done}/{total}  {sub.name}: {status} ({sub.seconds:g} s)", flush=True)
+
+    started = __import__("time").monotonic()
+    results = grade.grade(folder, Path(args.out).resolve(), budget=args.budget, jobs=args.jobs or None,
+                          steps=steps, progress=progress)
+    elapsed = __import__("time").monotonic() - started
+    out = Path(args.out).resolve()
+    print(f"\n{len(results)} entrega(s) em {elapsed:.0f} s. Gravados: {out / 'notas.csv'}, {out / 'notas.json'}, "
+          f"{out / 'relatorio.md'}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
 # dia3 serve
 # ---------------------------------------------------------------------------------------------
 
@@ -470,7 +507,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--target", help="pasta corrigida (padrão: a raiz do repositório; 'solutions' = referência)")
     p.add_argument("--json", action="store_true", help="um registro JSON por verificação: id, passed, message")
     p.add_argument("--only", metavar="IDS", help="só estas verificações (ex.: generate.done,auth.rejeita)")
+    p.add_argument("--json-file", metavar="ARQUIVO", help="grava os registros JSON neste arquivo (usado pelo dia3 grade)")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("grade", help="(instrutor) corrige a turma inteira: uma pasta por aluno → notas e relatório")
+    p.add_argument("folder", metavar="PASTA", help="uma subpasta (ou .zip) por aluno")
+    p.add_argument("--saida", "--out", dest="out", default="notas", help="onde gravar notas.csv, notas.json e relatorio.md")
+    p.add_argument("--tempo", "--budget", dest="budget", type=float, default=180,
+                   help="segundos por entrega (padrão 180; o dia inteiro leva ~15 s numa entrega certa)")
+    p.add_argument("--jobs", "-j", type=int, default=0, help="entregas ao mesmo tempo (padrão: núcleos da máquina)")
+    p.add_argument("--passos", help="só estes passos (ex.: template,ex01)")
+    p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("serve", help="sobe o app + o LLM simulado (ou o real, se houver chave)")
     p.add_argument("--solution", action="store_true", help="sobe a solução de referência em vez do seu template.py")

@@ -1,0 +1,106 @@
+"""`dia3 grade` on a class with good, wrong, hanging, broken and crashing submissions."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+
+import pytest
+
+from conftest import REPO, run_dia3
+from dia3 import exercises, grade
+from turma import EXPECTED, build
+
+STEPS = "template,ex01"  # the whole day takes longer; two steps show every status and keep CI quick
+BUDGET = "40"  # the slowest good submission takes ~9 s alone
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    turma = build(tmp_path_factory.mktemp("turma"))
+    out = tmp_path_factory.mktemp("notas")
+    proc = run_dia3("grade", str(turma), "--saida", str(out), "--tempo", BUDGET, "--jobs", "2", "--passos", STEPS, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return turma, out, proc
+
+
+def test_every_submission_gets_the_right_status_and_score(graded):
+    _, out, proc = graded
+    rows = {r["aluno"]: r for r in csv.DictReader((out / "notas.csv").open(encoding="utf-8"))}
+    assert set(rows) == set(EXPECTED)
+    for name, (status, score) in EXPECTED.items():
+        row = rows[name]
+        assert row["situacao"] == status, (name, row["situacao"])
+        nota = float(row["nota"])
+        if score == "100":
+            assert nota == 100.0, (name, nota)
+        elif score == "0":
+            assert nota == 0.0, (name, nota)
+        else:
+            assert 0 < nota < 100, (name, nota)
+    assert "12/12" in proc.stdout  # the progress bar reached the end
+
+
+def test_mistakes_lose_points_on_the_check_meant_for_them(graded):
+    _, out, _ = graded
+    rows = {r["aluno"]: r for r in csv.DictReader((out / "notas.csv").open(encoding="utf-8"))}
+    assert float(rows["erro_done_ausente"]["generate.done"]) < 1
+    assert float(rows["erro_jwt_sem_require_exp"]["auth.rejeita"]) < 1 < 1 + float(rows["erro_jwt_sem_require_exp"]["auth.rejeita"])
+    assert float(rows["erro_modelo_ignorado"]["generate.modelo_e_prompt"]) < 1
+    assert float(rows["erro_eventos_vazios"]["ex01.count.valores"]) == 1  # the exercises were right
+    for broken in ("erro_de_sintaxe", "barulhenta"):
+        assert all(float(v) == 0 for k, v in rows[broken].items() if k.split(".")[0] in ("config", "login", "auth", "generate", "chat"))
+
+
+def test_json_has_messages_and_the_checksum_of_the_kit_checks(graded):
+    _, out, _ = graded
+    data = json.loads((out / "notas.json").read_text(encoding="utf-8"))
+    assert data["checksum_das_verificacoes"] == grade.checks_checksum()
+    by_name = {s["name"]: s for s in data["alunos"]}
+    hung = by_name["trava_para_sempre"]
+    assert f"passou de {BUDGET} s" in hung["detail"]
+    assert "saiu com 3" in by_name["os_exit_no_import"]["detail"]
+    assert any("SyntaxError" in r["message"] for r in by_name["erro_de_sintaxe"]["records"])
+    noisy = by_name["barulhenta"]
+    assert len(json.dumps(noisy)) < 200_000  # the 10 MB of output did not land in the gradebook
+
+
+def test_class_report_ranks_checks_and_lists_common_failures(graded):
+    _, out, _ = graded
+    report = (out / "relatorio.md").read_text(encoding="utf-8")
+    assert grade.checks_checksum() in report
+    assert "## Onde a turma travou" in report and "## As falhas mais comuns" in report
+    table = [l for l in report.splitlines() if l.startswith("| `")]
+    rates = [int(l.rsplit("|", 2)[1].strip().rstrip("%")) for l in table]
+    assert rates == sorted(rates) and rates[0] < 100 == rates[-1]
+    assert "trava_para_sempre" in report and "tempo esgotado" in report
+
+
+def test_grading_never_touches_the_submissions(graded):
+    turma, _, _ = graded
+    assert (turma / "barulhenta" / "template.py").exists()  # it deleted only its scratch copy
+
+
+def test_the_learners_copy_of_the_checks_is_not_used(tmp_path):
+    """A learner who edits checks/ in their repo gets graded by the kit's checks anyway."""
+    sub = tmp_path / "turma" / "espertinho"
+    (sub / "checks").mkdir(parents=True)
+    (sub / "template.py").write_text("from fastapi import FastAPI\napp = FastAPI()\n", encoding="utf-8")
+    (sub / "checks" / "test_template.py").write_text("def test_tudo():\n    assert True\n", encoding="utf-8")
+    out = tmp_path / "notas"
+    proc = run_dia3("grade", str(tmp_path / "turma"), "--saida", str(out), "--passos", "template", "--tempo", "90")
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.DictReader((out / "notas.csv").open(encoding="utf-8")))
+    assert rows[0]["situacao"] == "corrigido" and float(rows[0]["nota"]) == 0.0
+
+
+def test_every_check_has_a_weight_and_every_weight_a_check():
+    weights = grade.load_weights()
+    proc = run_dia3("check", "--target", "solutions", "--json")
+    ids = {r["id"].split("[")[0] for r in json.loads(proc.stdout)}
+    assert set(weights) == ids
+    steps = {s.name: s for s in exercises.steps()}
+    for cid, w in weights.items():
+        assert w["passo"] in steps and cid.startswith(steps[w["passo"]].short + ".") or w["passo"] == "template"
+        assert w["peso"] > 0
