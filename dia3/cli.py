@@ -484,6 +484,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
+def cmd_classroom(args: argparse.Namespace) -> int:
+    from dia3 import classroom
+
+    if args.check:
+        fresh = classroom.WORKFLOW.exists() and classroom.WORKFLOW.read_text(encoding="utf-8") == classroom.render()
+        if not fresh:
+            print("desatualizado: .github/workflows/classroom.yml (rode `dia3 classroom`)")
+        return 0 if fresh else 1
+    print(f"gerado: {classroom.write().relative_to(REPO_ROOT)}")
+    return 0
+
+
 def cmd_scaffold(args: argparse.Namespace) -> int:
     from dia3 import scaffold
 
@@ -555,6 +567,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--target", help="pasta observada (padrão: a raiz do repositório)")
     p.add_argument("--max-runs", type=int, default=0, help=argparse.SUPPRESS)  # tests: stop after N runs
     p.set_defaults(func=cmd_watch)
+
+    p = sub.add_parser("classroom", help="(instrutor) regenera o workflow do GitHub Classroom")
+    p.add_argument("--check", action="store_true", help="só confere se está em dia (sai com 1 se não)")
+    p.set_defaults(func=cmd_classroom)
 
     p = sub.add_parser("scaffold", help="gera os arquivos do aluno a partir de solutions/")
     p.add_argument("--check", action="store_true", help="só confere se estão em dia (sai com 1 se não)")

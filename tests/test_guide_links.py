@@ -39,3 +39,10 @@ def test_guide_fixes_the_seed_mistakes():
     assert "curl -N http://localhost:8000/api/generate" not in GUIDE  # the POST route is not a GET
     assert "curl -N -X POST http://localhost:8000/api/generate" in GUIDE
     assert "create_agent" in GUIDE
+
+
+def test_sections_cited_in_the_instructor_guide_and_hints_exist():
+    texts = [(REPO / "GUIA_INSTRUTOR.md").read_text(encoding="utf-8"),
+             (REPO / "exercises" / "exercicios.toml").read_text(encoding="utf-8")]
+    cited = {m for t in texts for m in re.findall(r"§(\d+(?:\.\d+)?)", t)}
+    assert cited and cited <= set(SECTIONS)
