@@ -7,7 +7,7 @@ import gc
 import pytest
 
 from dia3.assertions import expect_stream_text
-from dia3.harness import fail, short
+from dia3.harness import fail
 from dia3.mockllm import Scenario, reply_text
 from dia3.pytest_plugin import CHECK_DEFAULT_MODEL
 

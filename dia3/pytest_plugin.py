@@ -184,8 +184,8 @@ def exercise_server(exercise: Any) -> ThreadedServer:
 
 @pytest.fixture
 def fresh_mock(mock: MockLLM, check_env: dict[str, str]) -> MockLLM:
-    """The mock LLM with the default scenario and an empty request log (for in-process checks)."""
-    mock.release()
+    """The mock LLM with the default scenario and an empty request log."""
+    mock.release()  # let go of anything a previous check held
     mock.set_scenario(Scenario())
     mock.clear()
     yield mock
@@ -193,14 +193,10 @@ def fresh_mock(mock: MockLLM, check_env: dict[str, str]) -> MockLLM:
 
 
 @pytest.fixture
-def ex_api(exercise_server: ThreadedServer, check_env: dict[str, str], mock: MockLLM) -> Api:
+def ex_api(exercise_server: ThreadedServer, check_env: dict[str, str], fresh_mock: MockLLM) -> Api:
     """Like ``api``, for the app of an exercise."""
-    mock.release()
-    mock.set_scenario(Scenario())
-    mock.clear()
     client = Api(exercise_server.url, check_env["JWT_SECRET_KEY"])
     yield client
-    mock.release()
     client.client.close()
 
 
@@ -223,13 +219,10 @@ def _pending_todo_guard(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture
-def api(app_server: ThreadedServer, check_env: dict[str, str], mock: MockLLM) -> Api:
-    mock.release()  # let go of anything a previous check held
-    mock.set_scenario(Scenario())
-    mock.clear()
+def api(app_server: ThreadedServer, check_env: dict[str, str], fresh_mock: MockLLM) -> Api:
+    """An HTTP client for the learner's template.py app; the mock starts each check afresh."""
     client = Api(app_server.url, check_env["JWT_SECRET_KEY"])
     yield client
-    mock.release()
     client.client.close()
 
 

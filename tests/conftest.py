@@ -31,3 +31,14 @@ def check_records(*args: str) -> list[dict]:
 @pytest.fixture(scope="session")
 def solution_source() -> str:
     return (REPO / "solutions" / "template.py").read_text(encoding="utf-8")
+
+
+def assert_caught(mistake, records: list[dict]) -> None:
+    """A corpus mistake must fail the check meant for it, with the message meant for it."""
+    assert records, "nenhuma verificação rodou"
+    failed = [r for r in records if not r["passed"]]
+    assert failed, f"{mistake.id} ({mistake.about}) passou por {mistake.check}"
+    assert any(mistake.message in r["message"] for r in failed), (
+        f"{mistake.id}: {mistake.check} falhou, mas não com a mensagem esperada ({mistake.message!r}):\n"
+        + "\n---\n".join(r["message"] for r in failed)
+    )

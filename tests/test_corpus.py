@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import check_records
+from conftest import assert_caught, check_records
 from corpus import ALTERNATIVES, MISTAKES, apply
 
 
@@ -18,14 +18,7 @@ def test_corpus_is_large_and_ids_are_unique():
 @pytest.mark.parametrize("mistake", MISTAKES, ids=lambda m: m.id)
 def test_mistake_is_caught(mistake, solution_source, tmp_path):
     (tmp_path / "template.py").write_text(apply(solution_source, mistake), encoding="utf-8")
-    records = check_records("template", "--target", str(tmp_path), "--only", mistake.check)
-    assert records, "nenhuma verificação rodou"
-    failed = [r for r in records if not r["passed"]]
-    assert failed, f"{mistake.id} ({mistake.about}) passou por {mistake.check}"
-    assert any(mistake.message in r["message"] for r in failed), (
-        f"{mistake.id}: {mistake.check} falhou, mas não com a mensagem esperada ({mistake.message!r}):\n"
-        + "\n---\n".join(r["message"] for r in failed)
-    )
+    assert_caught(mistake, check_records("template", "--target", str(tmp_path), "--only", mistake.check))
 
 
 @pytest.mark.parametrize("variant", ALTERNATIVES, ids=lambda v: v.id)

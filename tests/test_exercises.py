@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import ast
-import json
 import re
 
 import pytest
 
-from conftest import REPO, run_dia3
+from conftest import REPO, assert_caught, check_records
 from corpus_exercises import MISTAKES, apply
 from dia3 import exercises, scaffold
 from dia3.guide import SECTIONS
@@ -18,16 +17,8 @@ STEPS = [s for s in exercises.steps() if s.name != "template"]
 NAMES = [s.name for s in STEPS]
 
 
-def _records(*args: str) -> list[dict]:
-    proc = run_dia3("check", "--json", *args)
-    try:
-        return json.loads(proc.stdout)
-    except json.JSONDecodeError:
-        pytest.fail(f"dia3 check --json não devolveu JSON ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
-
-
 def test_every_exercise_passes_on_its_solution():
-    records = _records(*NAMES, "--target", "solutions")
+    records = check_records(*NAMES, "--target", "solutions")
     by_step: dict[str, list[dict]] = {}
     for r in records:
         by_step.setdefault(r["step"], []).append(r)
@@ -42,7 +33,7 @@ def test_untouched_scaffold_fails_every_check_with_its_todo(level, tmp_path):
         rel = path.relative_to(REPO)
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text, encoding="utf-8")
-    records = _records(*NAMES, "--target", str(tmp_path))
+    records = check_records(*NAMES, "--target", str(tmp_path))
     assert {r["step"] for r in records} == set(NAMES)
     assert [r["id"] for r in records if r["passed"]] == []
     assert [r["id"] for r in records if "Falta fazer: TODO" not in r["message"]] == []
@@ -54,14 +45,7 @@ def test_mistake_is_caught(mistake, tmp_path):
     source = (REPO / "solutions" / f"{mistake.step}.py").read_text(encoding="utf-8")
     (tmp_path / "exercises").mkdir()
     (tmp_path / "exercises" / f"{mistake.step}.py").write_text(apply(source, mistake), encoding="utf-8")
-    records = _records(mistake.step, "--target", str(tmp_path), "--only", mistake.check)
-    assert records, "nenhuma verificação rodou"
-    failed = [r for r in records if not r["passed"]]
-    assert failed, f"{mistake.id} ({mistake.about}) passou por {mistake.check}"
-    assert any(mistake.message in r["message"] for r in failed), (
-        f"{mistake.id}: {mistake.check} falhou, mas não com a mensagem esperada ({mistake.message!r}):\n"
-        + "\n---\n".join(r["message"] for r in failed)
-    )
+    assert_caught(mistake, check_records(mistake.step, "--target", str(tmp_path), "--only", mistake.check))
 
 
 def test_corpus_covers_every_exercise():

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 
 import pytest
 
-from conftest import REPO, run_dia3
+from conftest import run_dia3
 from dia3 import exercises, grade
 from turma import EXPECTED, build
 
