@@ -333,14 +333,18 @@ def cmd_watch(args: argparse.Namespace) -> int:
         if args.target:
             cmd += ["--target", str(root)]
         subprocess.run(cmd)
-        print(f"\n👀 Observando {step.learner_path}: salve o arquivo para corrigir de novo (Ctrl+C sai).", flush=True)
 
     run(current)
+    announce = True
     try:
         for changed in _changes(root, polling, args.interval):
             steps_changed = [files[p] for p in changed if p in files]
             if not steps_changed:
+                if announce:  # said only once the watcher is really watching: no save is lost
+                    print(f"\n👀 Observando {current.learner_path}: salve o arquivo para corrigir de novo (Ctrl+C sai).", flush=True)
+                    announce = False
                 continue
+            announce = True
             current = steps_changed[0]
             run(current)
             if args.max_runs and runs >= args.max_runs:
@@ -362,7 +366,9 @@ def _changes(root: Path, polling: bool, interval: float):
 
     paths = [p for p in (root / "exercises", root) if p.exists()]
     watch_filter = lambda change, path: path.endswith(".py")  # noqa: E731
-    kwargs = dict(watch_filter=watch_filter, debounce=400, step=50, poll_delay_ms=int(interval * 1000))
+    # yield_on_timeout: an empty set every rust_timeout ms tells the caller the watcher is running
+    kwargs = dict(watch_filter=watch_filter, debounce=400, step=50, poll_delay_ms=int(interval * 1000),
+                  rust_timeout=300, yield_on_timeout=True)
     try:
         for changes in watchfiles.watch(*paths, force_polling=polling or None, recursive=False, **kwargs):
             yield {Path(p).resolve() for _, p in changes}
