@@ -53,8 +53,11 @@ def test_count_does_not_block_the_loop(exercise):
         finally:
             monitor.stop()
 
+    started = time.monotonic()
     run_async(scenario(), timeout=6, what="dois count(3, 0.1) ao mesmo tempo", hint="use asyncio.sleep.", section="2.1")
-    if monitor.blocked > 0.2:
+    elapsed = time.monotonic() - started
+    # time.sleep holds the loop the whole time (0.6 s); a busy machine only adds short hiccups
+    if monitor.blocked > 0.3 and monitor.blocked > 0.5 * elapsed:
         fail("count travou o event loop enquanto esperava.",
              expected="o loop livre durante a espera (outras tarefas continuam rodando)",
              got=f"o loop ficou parado por {monitor.blocked:.2f} s no total".replace(".", ","),
