@@ -23,6 +23,7 @@ SECTIONS: dict[str, str] = {
     "4": "LangChain: astream e ainvoke",
     "4.1": "Chunks vazios",
     "4.2": "Cliente desconectou: cancele o modelo",
+    "4.3": "Agentes com create_agent",
     "5": "Passo a passo do template.py",
     "5.1": "TODO 1: configuração",
     "5.2": "TODO 2: autenticação segura",

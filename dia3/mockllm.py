@@ -82,6 +82,29 @@ def reply_text(prompt: str, model: str = "gpt-4o-mini") -> str:
     return "".join(reply_tokens(prompt, model))
 
 
+# -- tools (agents): deterministic, so an agent can be checked end to end ---------------------------
+#
+# A request that offers tools and whose last message is the user's gets a call to the first tool
+# named in the prompt; every string argument is the prompt's text after its first ":" (or the whole
+# prompt). After the tool answers (a "tool" message), the reply quotes the result.
+
+
+def tool_call_for(prompt: str, tools: list[dict[str, Any]]) -> tuple[str, dict[str, Any]] | None:
+    for tool in tools:
+        fn = tool.get("function", {})
+        name = fn.get("name", "")
+        if name and name in prompt:
+            text = prompt.split(":", 1)[1].strip() if ":" in prompt else prompt
+            props = (fn.get("parameters") or {}).get("properties", {})
+            args = {k: (text if v.get("type", "string") == "string" else 0) for k, v in props.items()}
+            return name, args
+    return None
+
+
+def tool_reply_tokens(name: str, result: str) -> list[str]:
+    return ["A", " ferramenta", f" {name}", " respondeu", ":", f" {result}", "."]
+
+
 @dataclass
 class Scenario:
     """How the mock behaves for the next requests (set by checks, tests and ``dia3 serve``)."""
@@ -192,7 +215,17 @@ class MockLLM:
             self._update(rec, status="failed", finished_at=time.monotonic())
             return _error(500, "falha simulada do provedor (dia3 mock)", "server_error")
 
-        tokens = reply_tokens(prompt, model)
+        tools = body.get("tools") or []
+        call = tool_call_for(prompt, tools) if tools and messages and messages[-1].get("role") == "user" else None
+        if call is not None:
+            return self._tool_call(rec, call, body)
+        last = messages[-1] if messages else {}
+        if last.get("role") == "tool":
+            name = next((tc["function"]["name"] for m in reversed(messages) for tc in (m.get("tool_calls") or [])
+                         if tc.get("id") == last.get("tool_call_id")), "ferramenta")
+            tokens = tool_reply_tokens(name, str(last.get("content", "")))
+        else:
+            tokens = reply_tokens(prompt, model)
         if not rec.stream:
             await self._wait_first(scenario)
             self._update(rec, status="completed", tokens_sent=len(tokens), finished_at=time.monotonic())
@@ -203,6 +236,35 @@ class MockLLM:
             self._stream(rec, tokens, scenario, include_usage),
             media_type="text/event-stream",
         )
+
+    def _tool_call(self, rec: RequestRecord, call: tuple[str, dict[str, Any]], body: dict[str, Any]):
+        name, args = call
+        call_id = f"call_dia3_{rec.id}"
+        arguments = json.dumps(args, ensure_ascii=False)
+        self._update(rec, status="completed", tokens_sent=0, finished_at=time.monotonic())
+        if not rec.stream:
+            completion = _completion(rec, "")
+            completion["choices"][0]["message"] = {
+                "role": "assistant", "content": None, "refusal": None,
+                "tool_calls": [{"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}],
+            }
+            completion["choices"][0]["finish_reason"] = "tool_calls"
+            return JSONResponse(completion)
+
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
+            payload = {"id": f"chatcmpl-dia3-{rec.id}", "object": "chat.completion.chunk", "created": int(time.time()),
+                       "model": rec.model, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+            return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+
+        async def events():
+            yield chunk({"role": "assistant", "content": None, "tool_calls": [
+                {"index": 0, "id": call_id, "type": "function", "function": {"name": name, "arguments": ""}}]})
+            for piece in (arguments[: len(arguments) // 2], arguments[len(arguments) // 2:]):
+                yield chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
+            yield chunk({}, "tool_calls")
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
 
     async def _wait_first(self, scenario: Scenario) -> None:
         delay = scenario.first_token_delay

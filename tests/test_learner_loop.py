@@ -145,7 +145,7 @@ def test_a_newcomer_session_on_a_fresh_clone(tmp_path):
     first = dia3("check")
     assert first.returncode == 1
     assert "Falta fazer: TODO 1 em count()" in first.stdout  # the first step's first TODO, in full
-    assert "0/11 passos completos" in first.stdout
+    assert "0/12 passos completos" in first.stdout
     assert "dia3 hint ex01" in first.stdout
     shutil.copy(clone / "solutions" / "ex01_geradores.py", clone / EX01)  # the learner solves ex01
     second = dia3("check", "ex01")

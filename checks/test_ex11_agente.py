@@ -1,0 +1,70 @@
+"""Verificações do exercício 11 (bônus) — agente com create_agent (`dia3 check ex11`), contra o LLM
+simulado (que pede a ferramenta citada na pergunta e depois cita o resultado)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dia3.harness import expect_async_iterator, fail, run_async, short
+from dia3.mockllm import reply_tokens, tool_reply_tokens
+from dia3.pytest_plugin import CHECK_DEFAULT_MODEL
+
+STEP = "ex11_agente"
+pytestmark = pytest.mark.timeout(20)
+WITH_TOOL = "Use contar_palavras em: o rato roeu a roupa do rei"
+WITHOUT_TOOL = "Explique SSE em 3 bullets"
+
+
+def _collect(exercise, question: str) -> list:
+    gen = exercise.stream_agent(question)
+    expect_async_iterator(gen, what="stream_agent(pergunta)", section="4.3")
+
+    async def go():
+        return [piece async for piece in gen]
+
+    return run_async(go(), timeout=15, what="stream_agent", hint="percorra agent.astream até o fim.", section="4.3")
+
+
+@pytest.mark.check("ex11.agente.usa_a_ferramenta", todo=[1, 2])
+def test_agent_calls_the_tool(exercise, fresh_mock):
+    got = _collect(exercise, WITH_TOOL)
+    roles = [[m.get("role") for m in r.messages] for r in fresh_mock.requests]
+    if len(fresh_mock.requests) != 2 or "tool" not in roles[-1]:
+        fail("O agente não executou a ferramenta.", expected="2 chamadas ao modelo: o pedido da ferramenta e a resposta com o resultado",
+             got=f"{len(fresh_mock.requests)} chamada(s); papéis das mensagens: {short(roles)}",
+             hint="passe tools=[contar_palavras] no create_agent (e use o agente, não o modelo direto).", section="4.3")
+    tool_msg = next(m for m in fresh_mock.requests[-1].messages if m.get("role") == "tool")
+    if str(tool_msg.get("content")) != "7":
+        fail("A ferramenta recebeu o texto errado.", expected="contar_palavras('o rato roeu a roupa do rei') = 7",
+             got=f"resultado {tool_msg.get('content')!r}", hint="não mude a ferramenta dada.", section="4.3")
+    if "".join(map(str, got)) != "".join(tool_reply_tokens("contar_palavras", "7")):
+        fail("stream_agent não entregou a resposta final do modelo.", expected=repr("".join(tool_reply_tokens("contar_palavras", "7"))),
+             got=short(got), hint="entregue o texto dos AIMessageChunk do stream_mode='messages'.", section="4.3")
+
+
+@pytest.mark.check("ex11.agente.so_texto_do_modelo", todo=[1, 2])
+def test_only_model_text_token_by_token(exercise, fresh_mock):
+    got = _collect(exercise, WITH_TOOL)
+    want = tool_reply_tokens("contar_palavras", "7")
+    if got == want:
+        return
+    if "7" in got or any(not isinstance(p, str) for p in got):
+        fail("O resultado da ferramenta vazou para o usuário como se fosse texto do modelo.",
+             expected=short(want), got=short(got),
+             hint="ToolMessage também passa pelo stream_mode='messages': filtre com isinstance(mensagem, AIMessageChunk).",
+             section="4.3")
+    if "" in got:
+        fail("stream_agent entregou pedaços vazios.", expected=short(want), got=short(got),
+             hint="o pedido de ferramenta e o fim chegam com content vazio: pule-os.", section="4.1")
+    fail("stream_agent não entregou token a token.", expected=f"{len(want)} pedaços: {short(want)}", got=short(got),
+         hint="use agent.astream(..., stream_mode='messages'); ainvoke ou stream_mode='values' entregam mensagens inteiras.",
+         section="4.3")
+
+
+@pytest.mark.check("ex11.agente.sem_ferramenta", todo=[1, 2])
+def test_plain_question_streams_the_model_reply(exercise, fresh_mock):
+    got = _collect(exercise, WITHOUT_TOOL)
+    want = reply_tokens(WITHOUT_TOOL, CHECK_DEFAULT_MODEL)
+    if got != want:
+        fail("Numa pergunta sem ferramenta, stream_agent não entregou a resposta do modelo.", expected=short(want[:6]) + " …",
+             got=short(got[:6]), hint="o modelo padrão é DEFAULT_MODEL; entregue cada AIMessageChunk com texto.", section="4.3")
