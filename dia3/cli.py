@@ -405,6 +405,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
         status = f"{sub.score:5.1f}".replace(".", ",") if sub.status == "corrigido" else grade.STATUS_TEXT[sub.status]
         print(f"{_bar(done, total)} {done}/{total}  {sub.name}: {status} ({sub.seconds:g} s)", flush=True)
 
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `kill` ends the batch like Ctrl+C does
     started = __import__("time").monotonic()
     results = grade.grade(folder, Path(args.out).resolve(), budget=args.budget, jobs=args.jobs or None,
                           steps=steps, progress=progress)

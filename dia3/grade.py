@@ -106,6 +106,19 @@ def _sandbox_env(home: Path) -> dict[str, str]:
     return env
 
 
+_running: set[subprocess.Popen] = set()  # so an interrupted batch leaves no checker behind
+_running_lock = threading.Lock()
+
+
+def _kill_all() -> None:
+    with _running_lock:
+        for proc in list(_running):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
 def grade_one(source: Path, budget: float, steps: list[str]) -> Submission:
     start = time.monotonic()
     name = source.stem if source.suffix == ".zip" else source.name
@@ -122,6 +135,8 @@ def grade_one(source: Path, budget: float, steps: list[str]) -> Submission:
         kept = bytearray()
         proc = subprocess.Popen(cmd, cwd=scratch, env=_sandbox_env(scratch), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        with _running_lock:
+            _running.add(proc)
         reader = threading.Thread(target=_tail_reader, args=(proc.stdout, kept), daemon=True)
         reader.start()
         try:
@@ -130,6 +145,9 @@ def grade_one(source: Path, budget: float, steps: list[str]) -> Submission:
             os.killpg(proc.pid, signal.SIGKILL)  # the whole group: servers, children, everything
             proc.wait()
             code = None
+        finally:
+            with _running_lock:
+                _running.discard(proc)
         reader.join(5)
         tail = kept.decode("utf-8", "replace")[-2000:]
         seconds = round(time.monotonic() - start, 1)
@@ -167,7 +185,8 @@ def grade(folder: Path, out: Path, *, budget: float = 120, jobs: int | None = No
     sources = find_submissions(folder)
     jobs = jobs or os.cpu_count() or 2
     results: list[Submission] = []
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
         futures = {pool.submit(grade_one, src, budget, steps or []): src for src in sources}
         for future in as_completed(futures):
             sub = future.result()
@@ -175,6 +194,11 @@ def grade(folder: Path, out: Path, *, budget: float = 120, jobs: int | None = No
             results.append(sub)
             if progress:
                 progress(len(results), len(sources), sub)
+    except BaseException:  # Ctrl+C or SIGTERM: stop every checker still running, then leave
+        pool.shutdown(wait=False, cancel_futures=True)
+        _kill_all()
+        raise
+    pool.shutdown()
     results.sort(key=lambda s: s.name)
     write_reports(results, weights, out)
     return results

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 
 import pytest
 
-from conftest import run_dia3
+from conftest import REPO, run_dia3
 from dia3 import exercises, grade
 from turma import EXPECTED, build
 
@@ -103,3 +104,43 @@ def test_every_check_has_a_weight_and_every_weight_a_check():
     for cid, w in weights.items():
         assert w["passo"] in steps and cid.startswith(steps[w["passo"]].short + ".") or w["passo"] == "template"
         assert w["peso"] > 0
+
+
+def test_stopping_the_grader_stops_its_checkers(tmp_path):
+    """An instructor's Ctrl+C (or `kill`) must not leave learners' code running in the background."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    turma = tmp_path / "turma"
+    (turma / "lento").mkdir(parents=True)
+    (turma / "lento" / "template.py").write_text(
+        "import time\nwhile True:\n    try:\n        time.sleep(1)\n    except BaseException:\n        pass\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "dia3.cli", "grade", str(turma), "--saida", str(tmp_path / "n"),
+                             "--passos", "template"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def children() -> list[int]:
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)], capture_output=True, text=True).stdout
+        return [int(p) for p in out.split()]
+
+    deadline = time.monotonic() + 60
+    while not children() and time.monotonic() < deadline:  # bounded wait for the checker to start
+        time.sleep(0.1)
+    checkers = children()
+    assert checkers, "o dia3 grade não iniciou nenhuma correção"
+    os.kill(proc.pid, signal.SIGTERM)
+    assert proc.wait(timeout=30) != 0
+
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        state = subprocess.run(["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True).stdout.strip()
+        return bool(state) and not state.startswith("Z")
+
+    deadline = time.monotonic() + 10
+    while any(alive(p) for p in checkers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [p for p in checkers if alive(p)] == []
