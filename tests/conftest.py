@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -42,3 +45,37 @@ def assert_caught(mistake, records: list[dict]) -> None:
         f"{mistake.id}: {mistake.check} falhou, mas não com a mensagem esperada ({mistake.message!r}):\n"
         + "\n---\n".join(r["message"] for r in failed)
     )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def demo_url():
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LANGCHAIN_", "LANGSMITH_"))}
+    env.update(PYTHONIOENCODING="utf-8", JWT_SECRET_KEY="segredo-de-teste-" + "x" * 32, DEFAULT_MODEL="gpt-4o-mini")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dia3.cli", "serve", "--solution", "--port", str(port), "--mock-delay", "0"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
+    )
+    ready = threading.Event()
+    output: list[str] = []
+
+    def read():
+        for line in proc.stdout:
+            output.append(line)
+            if "Application startup complete" in line:
+                ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        assert ready.wait(90), "dia3 serve não subiu:\n" + "".join(output)
+        assert "simulado (mock)" in "".join(output)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
