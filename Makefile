@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test check setup lock scaffold clean
+.PHONY: demo test check notebooks limpar-notebooks setup lock scaffold clean
 
 ## make demo  — instala (1ª vez) e sobe a solução de referência + LLM simulado em http://127.0.0.1:8000
 demo: setup
@@ -26,6 +26,14 @@ $(VENV)/.instalado: requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
+
+## make notebooks — abre os cadernos de estudo no Jupyter Lab (kernel = o ambiente do kit)
+notebooks: setup
+	$(BIN)/jupyter lab notebooks/
+
+## make limpar-notebooks — tira as saídas dos cadernos antes do commit (o git guarda só o código)
+limpar-notebooks: setup
+	$(BIN)/jupyter nbconvert --clear-output --inplace notebooks/*.ipynb
 
 ## make lock  — atualiza as versões travadas (uv.lock e requirements.lock, gerado dele)
 lock:

@@ -228,6 +228,8 @@ class MockLLM:
             tokens = reply_tokens(prompt, model)
         if not rec.stream:
             await self._wait_first(scenario)
+            if scenario.token_delay:  # a real model generates the whole reply before answering
+                await asyncio.sleep(scenario.token_delay * (len(tokens) - 1))
             self._update(rec, status="completed", tokens_sent=len(tokens), finished_at=time.monotonic())
             return JSONResponse(_completion(rec, "".join(tokens)))
 

@@ -104,3 +104,33 @@ def test_client_disconnect_is_recorded_as_cancelled(mock):
 def test_unknown_fault_is_rejected():
     with pytest.raises(ValueError):
         Scenario(fault="explode")
+
+
+def test_non_stream_reply_takes_as_long_as_generating_it(mock):
+    """Like a real model, the whole reply arrives only after every token was generated."""
+    import time
+
+    mock.set_scenario(Scenario(token_delay=0.01))
+    started = time.monotonic()
+    resp = httpx.post(f"{mock.url}/v1/chat/completions", json=body(False), timeout=30)
+    elapsed = time.monotonic() - started  # a lower bound only: a loaded machine can only be slower
+    assert resp.status_code == 200
+    assert elapsed >= 0.01 * (len(reply_tokens("Olá, mundo")) - 1)
+
+
+def test_agent_tool_call_then_answer_with_the_tool_result(mock):
+    from langchain.agents import create_agent
+    from langchain_core.tools import tool
+
+    @tool
+    def contar_palavras(texto: str) -> int:
+        """Conta palavras."""
+        return len(texto.split())
+
+    agent = create_agent(ChatOpenAI(model="gpt-4o-mini", base_url=f"{mock.url}/v1", api_key=MOCK_API_KEY),
+                         tools=[contar_palavras])
+    result = asyncio.run(agent.ainvoke({"messages": [{"role": "user", "content": "Use contar_palavras em: a b c"}]}))
+    kinds = [type(m).__name__ for m in result["messages"]]
+    assert kinds == ["HumanMessage", "AIMessage", "ToolMessage", "AIMessage"]
+    assert result["messages"][2].content == "3"
+    assert result["messages"][-1].content == "A ferramenta contar_palavras respondeu: 3."

@@ -78,3 +78,11 @@ def test_the_token_arrival_plot_is_drawn():
     nb = _with_solutions(REPO / "notebooks" / "03_streaming_de_verdade.ipynb")
     images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]
     assert len(images) == 1
+
+
+def test_jupyter_lab_from_the_setup_runs_notebooks_with_the_kits_python():
+    """`.venv/bin/jupyter lab` starts kernels with the interpreter that has the kit installed."""
+    from jupyter_client import KernelManager
+
+    manager = KernelManager(kernel_name="python3")
+    assert manager.format_kernel_cmd()[0] == __import__("sys").executable
