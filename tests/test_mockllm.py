@@ -129,7 +129,7 @@ def test_agent_tool_call_then_answer_with_the_tool_result(mock):
 
     agent = create_agent(ChatOpenAI(model="gpt-4o-mini", base_url=f"{mock.url}/v1", api_key=MOCK_API_KEY),
                          tools=[contar_palavras])
-    result = asyncio.run(agent.ainvoke({"messages": [{"role": "user", "content": "Use contar_palavras em: a b c"}]}))
+    result = agent.invoke({"messages": [{"role": "user", "content": "Use contar_palavras em: a b c"}]})
     kinds = [type(m).__name__ for m in result["messages"]]
     assert kinds == ["HumanMessage", "AIMessage", "ToolMessage", "AIMessage"]
     assert result["messages"][2].content == "3"
