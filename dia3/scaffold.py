@@ -106,6 +106,8 @@ def scaffold(source: str, name: str = "<solução>", level: int = DEFAULT_LEVEL)
                 if todo is None:
                     raise ScaffoldError(f"{name}:{number}: bloco sem '# TODO n: ...' antes e sem linhas '#|'")
                 title = todo[1].replace('"', "'")
+                if function:  # "TODO 2 em collect(): collect(items) — consuma…" says the name twice
+                    title = re.sub(rf"^{re.escape(function)}(\([^)]*\))?\s+—\s+", "", title)
                 where = f" em {function}()" if function else ""
                 out.append(f'{indent}raise NotImplementedError("TODO {todo[0]}{where}: {title}")\n')
             block = None

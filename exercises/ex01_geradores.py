@@ -26,7 +26,7 @@ async def count(n: int, delay: float = 0.0) -> AsyncIterator[int]:
 # TODO 2: collect(items) — consuma um async iterable inteiro e devolva uma lista (guia §2).
 #   - `for` comum não funciona com async generators: use `async for`.
 async def collect(items: AsyncIterator[T]) -> list[T]:
-    raise NotImplementedError("TODO 2 em collect(): collect(items) — consuma um async iterable inteiro e devolva uma lista (guia §2).")
+    raise NotImplementedError("TODO 2 em collect(): consuma um async iterable inteiro e devolva uma lista (guia §2).")
 
 
 # TODO 3: take(gen, k) — os k primeiros itens de um async generator, e FECHE o gerador (guia §4.2).
@@ -36,7 +36,7 @@ async def collect(items: AsyncIterator[T]) -> list[T]:
 #     cliente desconecta, em vez de ficar aberto até o coletor de lixo passar.
 #   - k == 0 devolve [] (e também fecha o gerador).
 async def take(gen: AsyncIterator[T], k: int) -> list[T]:
-    raise NotImplementedError("TODO 3 em take(): take(gen, k) — os k primeiros itens de um async generator, e FECHE o gerador (guia §4.2).")
+    raise NotImplementedError("TODO 3 em take(): os k primeiros itens de um async generator, e FECHE o gerador (guia §4.2).")
 
 
 if __name__ == "__main__":

@@ -18,20 +18,20 @@ LINE_BREAK = re.compile(r"\r\n|\r|\n")  # as três quebras de linha que o SSE re
 #   - Termine o evento com uma linha vazia: o cliente só entrega o evento quando a lê.
 #   - Cuidado com o "\\n\\n" do material antigo: em Python isso é barra + n, não quebra de linha.
 def format_sse(data: str, event: str | None = None, id: str | None = None) -> str:
-    raise NotImplementedError("TODO 1 em format_sse(): format_sse(data, event=None, id=None) — um evento SSE completo (guia §3.1 e §3.2).")
+    raise NotImplementedError("TODO 1 em format_sse(): um evento SSE completo (guia §3.1 e §3.2).")
 
 
 # TODO 2: sse_comment(text="ping") — um comentário SSE, o "keep-alive" (guia §3.1).
 #   - Linhas que começam com ":" são ignoradas pelo cliente, mas mantêm a conexão viva
 #     (proxies derrubam conexões caladas por muito tempo). Formato: ": ping\n\n".
 def sse_comment(text: str = "ping") -> str:
-    raise NotImplementedError("TODO 2 em sse_comment(): sse_comment(text='ping') — um comentário SSE, o 'keep-alive' (guia §3.1).")
+    raise NotImplementedError("TODO 2 em sse_comment(): um comentário SSE, o 'keep-alive' (guia §3.1).")
 
 
 # TODO 3: done_event() — o evento que avisa "acabou" (guia §3.3).
 #   - É um evento comum cujo texto é [DONE] (a convenção da OpenAI). Reaproveite format_sse.
 def done_event() -> str:
-    raise NotImplementedError("TODO 3 em done_event(): done_event() — o evento que avisa 'acabou' (guia §3.3).")
+    raise NotImplementedError("TODO 3 em done_event(): o evento que avisa 'acabou' (guia §3.3).")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ LINE_BREAK = re.compile(r"\r\n|\r|\n")
 #   - Linha sem ":" é um campo sem valor: "data" → ("data", "").
 #   - Comentário (começa com ":") tem campo vazio: ": ping" → ("", "ping").
 def parse_line(line: str) -> tuple[str, str]:
-    raise NotImplementedError("TODO 1 em parse_line(): parse_line(line) — separa uma linha em (campo, valor) (guia §3.1).")
+    raise NotImplementedError("TODO 1 em parse_line(): separa uma linha em (campo, valor) (guia §3.1).")
 
 
 # TODO 2: parse_sse(text) — a lista de eventos que um cliente receberia deste texto (guia §3.1).
@@ -31,7 +31,7 @@ def parse_line(line: str) -> tuple[str, str]:
 #   - O id continua valendo para os eventos seguintes (é o "lastEventId" do navegador).
 #   - Um evento sem a linha vazia final está incompleto: não é entregue.
 def parse_sse(text: str) -> list[dict[str, str]]:
-    raise NotImplementedError("TODO 2 em parse_sse(): parse_sse(text) — a lista de eventos que um cliente receberia deste texto (guia §3.1).")
+    raise NotImplementedError("TODO 2 em parse_sse(): a lista de eventos que um cliente receberia deste texto (guia §3.1).")
 
 
 if __name__ == "__main__":

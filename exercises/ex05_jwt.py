@@ -37,7 +37,7 @@ app = FastAPI(title="Exercício 5 — JWT")
 #   - claims: {"sub": username, "exp": agora (UTC) + ACCESS_TOKEN_EXPIRE_MINUTES minutos}
 #   - jwt.encode(claims, JWT_SECRET_KEY, algorithm=JWT_ALGORITHM)
 def create_access_token(username: str) -> str:
-    raise NotImplementedError("TODO 1 em create_access_token(): create_access_token(username) — um JWT com 'sub' e 'exp' (guia §5.2).")
+    raise NotImplementedError("TODO 1 em create_access_token(): um JWT com 'sub' e 'exp' (guia §5.2).")
 
 
 # TODO 2: verify_token(token) — o username de um token válido; CREDENTIALS_ERROR se não (guia §5.2).
@@ -47,14 +47,14 @@ def create_access_token(username: str) -> str:
 #   - JWTError (assinatura, expirado, lixo) → raise CREDENTIALS_ERROR.
 #   - sub que não está em USERS → raise CREDENTIALS_ERROR.
 def verify_token(token: str) -> str:
-    raise NotImplementedError("TODO 2 em verify_token(): verify_token(token) — o username de um token válido; CREDENTIALS_ERROR se não (guia §5.2).")
+    raise NotImplementedError("TODO 2 em verify_token(): o username de um token válido; CREDENTIALS_ERROR se não (guia §5.2).")
 
 
 # TODO 3: get_current_user — a dependência que protege as rotas (guia §5.2).
 #   - Sem credencial (credentials is None) ou esquema diferente de "bearer" → CREDENTIALS_ERROR.
 #   - Senão: return verify_token(credentials.credentials).
 async def get_current_user(credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme)) -> str:
-    raise NotImplementedError("TODO 3 em get_current_user(): get_current_user — a dependência que protege as rotas (guia §5.2).")
+    raise NotImplementedError("TODO 3 em get_current_user(): a dependência que protege as rotas (guia §5.2).")
 
 
 @app.post("/token/{username}")

@@ -33,7 +33,7 @@ async def stream_llm(prompt: str, model: str | None = None) -> AsyncIterator[str
 #   - message = await ChatOpenAI(model=model or DEFAULT_MODEL).ainvoke([HumanMessage(content=prompt)])
 #   - devolva message.content (o texto).
 async def ask_llm(prompt: str, model: str | None = None) -> str:
-    raise NotImplementedError("TODO 2 em ask_llm(): ask_llm(prompt, model=None) — a resposta inteira, de uma vez (guia §4).")
+    raise NotImplementedError("TODO 2 em ask_llm(): a resposta inteira, de uma vez (guia §4).")
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ def contar_palavras(texto: str) -> int:
 #   - create_agent(ChatOpenAI(model=model or DEFAULT_MODEL, streaming=True),
 #                  tools=[contar_palavras], system_prompt=SYSTEM_PROMPT)
 def build_agent(model: str | None = None):
-    raise NotImplementedError("TODO 1 em build_agent(): build_agent(model=None) — um agente com a ferramenta contar_palavras (guia §4.3).")
+    raise NotImplementedError("TODO 1 em build_agent(): um agente com a ferramenta contar_palavras (guia §4.3).")
 
 
 # TODO 2: stream_agent(pergunta) — só o texto do modelo, token a token (guia §4.3).

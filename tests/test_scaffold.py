@@ -49,3 +49,8 @@ def test_scaffold_imports_and_uvicorn_can_load_it(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "FastAPI"
     assert "TODO 1 pendente" in proc.stderr
+
+
+def test_the_function_name_is_not_repeated_in_the_todo_message():
+    src = "# TODO 2: collect(items) — junte tudo (guia §2).\nasync def collect(items):\n    ### BEGIN SOLUTION\n    return []\n    ### END SOLUTION\n"
+    assert 'raise NotImplementedError("TODO 2 em collect(): junte tudo (guia §2).")' in scaffold.scaffold(src)
