@@ -7,6 +7,8 @@
   is `print(...)  # 'valor'`, the printed value must be that value.
 - The curl block (§6) runs in bash against `dia3 serve --solution`.
 - The command block (§10) runs line by line in a fresh clone, as a learner would type it.
+- The `fetch` block (§3.4) runs in Node against the reference; the SSE wire examples (`text`) are
+  read by the spec parser and must say what the prose around them says.
 """
 
 from __future__ import annotations
@@ -143,3 +145,31 @@ def test_command_block_runs_in_a_fresh_clone(tmp_path):
             continue
         assert proc.returncode in (0, 1), f"{command}: saiu com {proc.returncode}\n{proc.stderr[-2000:]}"
         assert "Traceback" not in proc.stdout + proc.stderr, command
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node não instalado")
+def test_fetch_block_reads_the_stream_with_a_bearer_token(demo_url, tmp_path):
+    """The §3.4 answer to "EventSource cannot send Authorization": fetch + a stream reader, run in Node."""
+    block = next(textwrap.dedent(body) for _, lang, body in BLOCKS if lang == "javascript")
+    script = tmp_path / "bloco.mjs"
+    script.write_text(
+        "const BASE = process.argv[2];\n"
+        'const login = await fetch(BASE + "/login", {method: "POST", headers: {"Content-Type": "application/json"},\n'
+        '  body: JSON.stringify({username: "admin", password: "admin123"})});\n'
+        "const token = (await login.json()).access_token;\n"
+        + block.replace('fetch("/api/generate"', 'fetch(BASE + "/api/generate"'),
+        encoding="utf-8",
+    )
+    proc = subprocess.run(["node", str(script), demo_url], capture_output=True, text=True, encoding="utf-8", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "data: [DONE]" in proc.stdout and "data: Olá" in proc.stdout
+
+
+def test_wire_examples_are_what_a_browser_reads():
+    from dia3.sse import parse
+
+    wire = [textwrap.dedent(body) for _, lang, body in BLOCKS if lang == "text"]
+    read = [[(e.event, e.data) for e in parse(text)[0]] for text in wire]
+    assert [("message", "Olá"), ("message", " mundo")] in read  # §3.1: the space after "data:" is eaten once
+    assert [("error", "Falha ao consultar o modelo. Tente novamente em instantes.")] in read  # §3.3
+    assert all(read), "todo exemplo de SSE do guia precisa entregar pelo menos um evento"
