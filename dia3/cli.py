@@ -112,6 +112,12 @@ def print_report(records: list[dict], target_label: str) -> None:
     for step, items in groups.items():
         ok = sum(i["passed"] for i in items)
         mark = "✓" if ok == len(items) else "✗"
+        first = next((i for i in items if not i["passed"]), None)
+        if len(groups) > 1:  # several steps: one line each, with the first thing to fix
+            reason = (first["message"].splitlines() or [""])[0] if first else ""
+            reason = reason if len(reason) <= 90 else reason[:89] + "…"
+            print(f"{mark} {step:<{width}}  {ok:>2}/{len(items):<2}" + (f"  {reason}" if reason else ""))
+            continue
         print(f"{mark} {step:<{width}}  {ok}/{len(items)}")
         # failures with the same reason are folded into one line
         reasons: dict[str, list[str]] = {}
