@@ -179,18 +179,4 @@ MISTAKES = [
     M("ex11_agente", "sem_ferramentas", "create_agent sem a ferramenta",
       [("tools=[contar_palavras], system_prompt=SYSTEM_PROMPT\n", "tools=[], system_prompt=SYSTEM_PROMPT\n")],
       "ex11.agente.usa_a_ferramenta", "não executou a ferramenta"),
-    # ex11 — agent streaming
-    M("ex11_agente", "vaza_ferramenta", "entrega o conteúdo de toda mensagem, inclusive o resultado da ferramenta",
-      [("        if isinstance(message, AIMessageChunk) and isinstance(message.content, str) and message.content:\n",
-        "        if message.content:\n")],
-      "ex11.agente.so_texto_do_modelo", "vazou"),
-    M("ex11_agente", "ainvoke_no_fim", "ainvoke no agente e um yield só com a resposta final",
-      [("    async for message, _metadata in agent.astream(request, stream_mode=\"messages\"):\n"
-        "        if isinstance(message, AIMessageChunk) and isinstance(message.content, str) and message.content:\n"
-        "            yield message.content\n",
-        "    result = await agent.ainvoke(request)\n    yield result[\"messages\"][-1].content\n")],
-      "ex11.agente.so_texto_do_modelo", "token a token"),
-    M("ex11_agente", "sem_ferramentas", "create_agent sem a ferramenta",
-      [("tools=[contar_palavras], system_prompt=SYSTEM_PROMPT\n", "tools=[], system_prompt=SYSTEM_PROMPT\n")],
-      "ex11.agente.usa_a_ferramenta", "não executou a ferramenta"),
 ]

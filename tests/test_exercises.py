@@ -49,6 +49,8 @@ def test_mistake_is_caught(mistake, tmp_path):
 
 
 def test_corpus_covers_every_exercise():
+    ids = [(m.step, m.id) for m in MISTAKES]
+    assert len(ids) == len(set(ids)), "ids repetidos no corpus"
     assert {m.step for m in MISTAKES} == set(NAMES)
     assert all(sum(m.step == name for m in MISTAKES) >= 2 for name in NAMES)
 
