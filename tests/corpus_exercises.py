@@ -180,3 +180,28 @@ MISTAKES = [
       [("tools=[contar_palavras], system_prompt=SYSTEM_PROMPT\n", "tools=[], system_prompt=SYSTEM_PROMPT\n")],
       "ex11.agente.usa_a_ferramenta", "não executou a ferramenta"),
 ]
+
+
+# Correct solutions written differently: every check of their step must pass.
+ALTERNATIVES = [
+    ExMistake("ex02_formato_sse", "crlf_e_if_id", "CRLF em tudo, e nenhuma linha id: para um id vazio",
+              [('        head += f"event: {event}\\n"\n    if id is not None:\n        head += f"id: {id}\\n"\n',
+                '        head += f"event: {event}\\r\\n"\n    if id:\n        head += f"id: {id}\\r\\n"\n'),
+               ('    body = "".join(f"data: {line}\\n" for line in LINE_BREAK.split(data))\n    return head + body + "\\n"\n',
+                '    body = "".join(f"data: {line}\\r\\n" for line in LINE_BREAK.split(data))\n    return head + body + "\\r\\n"\n')],
+              "", ""),
+    ExMistake("ex01_geradores", "take_com_aclose", "take com await gen.aclose() num finally, sem aclosing",
+              [("    async with aclosing(gen) as items:\n        if k <= 0:\n            return result\n        async for item in items:\n"
+                "            result.append(item)\n            if len(result) >= k:\n                break\n",
+                "    try:\n        while len(result) < k:\n            result.append(await anext(gen))\n"
+                "    except StopAsyncIteration:\n        pass\n    finally:\n        await gen.aclose()\n")],
+              "", ""),
+    ExMistake("ex09_erros", "erro_antes_502", "falha antes do primeiro token vira 502 (espia o primeiro evento)",
+              [('    return StreamingResponse(sse_events(body.prompt), media_type="text/event-stream", headers=SSE_HEADERS)\n',
+                '    events = sse_events(body.prompt)\n    first = await anext(events)\n'
+                '    if first.startswith("event: error"):\n'
+                '        from fastapi import HTTPException\n        raise HTTPException(502, detail=ERROR_MESSAGE)\n\n'
+                '    async def replay():\n        yield first\n        async for event in events:\n            yield event\n\n'
+                '    return StreamingResponse(replay(), media_type="text/event-stream", headers=SSE_HEADERS)\n')],
+              "", ""),
+]

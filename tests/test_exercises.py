@@ -9,7 +9,7 @@ import re
 import pytest
 
 from conftest import REPO, assert_caught, check_records
-from corpus_exercises import MISTAKES, apply
+from corpus_exercises import ALTERNATIVES, MISTAKES, apply
 from dia3 import exercises, scaffold
 from dia3.guide import SECTIONS
 
@@ -100,3 +100,12 @@ def test_three_scaffold_levels_are_valid_and_different(step):
         assert "NotImplementedError(\"TODO" in text
     assert texts[1] != texts[2] != texts[3] != texts[1]
     assert len(texts[3]) < len(texts[2]), "o nível 3 tem menos instruções que o 2"
+
+
+@pytest.mark.parametrize("variant", ALTERNATIVES, ids=lambda v: f"{v.step.split('_')[0]}-{v.id}")
+def test_alternative_correct_solution_passes(variant, tmp_path):
+    source = (REPO / "solutions" / f"{variant.step}.py").read_text(encoding="utf-8")
+    (tmp_path / "exercises").mkdir()
+    (tmp_path / "exercises" / f"{variant.step}.py").write_text(apply(source, variant), encoding="utf-8")
+    records = check_records(variant.step, "--target", str(tmp_path))
+    assert records and [f"{r['id']}: {r['message']}" for r in records if not r["passed"]] == []
