@@ -237,7 +237,8 @@ def cmd_progress(args: argparse.Namespace) -> int:
         (s for s in catalogue if not progress.done(s.name)), None
     )
     if pending:
-        print(f"Próximo: abra {pending.learner_path}, leia {ref(pending.section)} e rode `dia3 check {pending.short}`.")
+        print(f"Próximo (~{pending.minutes} min): abra {pending.learner_path}, leia {ref(pending.section)} e rode "
+              f"`dia3 check {pending.short}`.")
     else:
         print("Você fez tudo, inclusive os bônus. 🎉")
     return 0

@@ -154,5 +154,5 @@ def test_a_newcomer_session_on_a_fresh_clone(tmp_path):
     progress = dia3("progress").stdout
     assert "ex01_geradores" in progress and "✓ concluído" in progress
     assert "1/8 passos obrigatórios" in progress
-    assert "Próximo: abra exercises/ex02_formato_sse.py" in progress
+    assert "Próximo (~15 min): abra exercises/ex02_formato_sse.py" in progress
     assert not (clone / "solutions" / ".dia3").exists()
