@@ -69,7 +69,8 @@ def test_stream_yields_while_the_model_generates(exercise, fresh_mock):
             await gen.aclose()
         return got
 
-    got = run_async(first_three(), timeout=10, what="stream_llm com o modelo pausado", hint="", section="4")
+    got = run_async(first_three(), timeout=10, what="stream_llm com o modelo pausado",
+                    hint="faça yield de cada chunk assim que chega; não espere o fim da resposta.", section="4")
     if got != reply_tokens(PROMPT, CHECK_DEFAULT_MODEL)[:3]:
         fail("stream_llm não entregou nada enquanto o modelo ainda gerava.",
              expected="os 3 primeiros pedaços antes do modelo terminar", got=f"{short(got)} em 4 s",
@@ -89,7 +90,8 @@ def test_stream_keeps_the_loop_free(exercise, fresh_mock):
             monitor.stop()
 
     started = time.monotonic()
-    run_async(go(), timeout=10, what="stream_llm", hint="", section="2.1")
+    run_async(go(), timeout=10, what="stream_llm",
+              hint="use async for em llm.astream; nada de chamadas síncronas (llm.stream, time.sleep).", section="2.1")
     elapsed = time.monotonic() - started
     if monitor.blocked > 0.25 and monitor.blocked > 0.5 * elapsed:
         fail("stream_llm travou o event loop enquanto esperava o modelo.", expected="o loop livre (o servidor atende outros)",

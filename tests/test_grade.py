@@ -46,7 +46,7 @@ def test_mistakes_lose_points_on_the_check_meant_for_them(graded):
     _, out, _ = graded
     rows = {r["aluno"]: r for r in csv.DictReader((out / "notas.csv").open(encoding="utf-8"))}
     assert float(rows["erro_done_ausente"]["generate.done"]) < 1
-    assert float(rows["erro_jwt_sem_require_exp"]["auth.rejeita"]) < 1 < 1 + float(rows["erro_jwt_sem_require_exp"]["auth.rejeita"])
+    assert 0 < float(rows["erro_jwt_sem_require_exp"]["auth.rejeita"]) < 1  # partial credit: only the sem_exp case is lost
     assert float(rows["erro_modelo_ignorado"]["generate.modelo_e_prompt"]) < 1
     assert float(rows["erro_eventos_vazios"]["ex01.count.valores"]) == 1  # the exercises were right
     for broken in ("erro_de_sintaxe", "barulhenta"):
