@@ -2,9 +2,10 @@
 
 - ``--target DIR`` picks the folder graded (default: the repo root, i.e. the learner's files;
   ``--target solutions`` grades the reference).
-- Session fixtures start the mock LLM and the learner's app with uvicorn on 127.0.0.1 (free ports,
-  one thread and event loop each) with an environment that points the learner's unchanged
-  ``ChatOpenAI`` at the mock.
+- This process is the *judge*: it never imports learner code. Each learner file runs in a
+  *subject* child process (``dia3.subject``), with an environment that points the learner's
+  unchanged ``ChatOpenAI`` at the mock LLM (which runs here, in a thread). Checks reach the
+  learner's app over HTTP and its functions over a small RPC (``dia3.judge``).
 - Failure reports are rewritten for learners: an unfinished step reads "TODO n ainda não foi
   feito", an exception in the learner's server is shown as file, line and error, never as a wall of
   traceback.
@@ -14,9 +15,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,9 @@ import pytest
 
 from dia3 import exercises
 from dia3.guide import SECTIONS, ref
-from dia3.harness import Api, LagMonitor, LoadError, Tracker, load_module, patched_environ, shared_loop
+from dia3.harness import Api
+from dia3.judge import ImportFailed, LearnerError, Subject, SubjectDied, SubjectError, SubjectTimeout
+from dia3.loader import LoadError
 from dia3.mockllm import MOCK_API_KEY, MockLLM, Scenario
 from dia3.servers import ThreadedServer
 
@@ -33,10 +36,9 @@ TODO_RE = re.compile(r"TODO (\d+)")
 CHECK_DEFAULT_MODEL = "dia3-modelo-padrao"
 CHECK_EXPIRE_MINUTES = 30
 
-_tracker_key = pytest.StashKey[object]()
+_process_key = pytest.StashKey[object]()
 _setup_seconds = pytest.StashKey[float]()
 _records: list[dict[str, Any]] = []
-_learner_files: set[str] = set()  # the files of the learner loaded so far (to point at their lines)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -103,52 +105,111 @@ def check_env(mock: MockLLM) -> dict[str, str]:
         "LANGCHAIN_TRACING_V2": "false",
         "LANGSMITH_TRACING": "false",
     }
-    with patched_environ(env):
-        yield env
+    yield env  # given to each subject process; the judge's own environment is left alone
 
 
-class LearnerApp:
-    def __init__(self, module: Any, output: str) -> None:
-        self.module = module
-        self.output = output
-        # A scaffold announces unfinished module-level steps at import ("TODO 1 pendente: ...").
-        self.pending_todos = {int(n) for n in re.findall(r"TODO (\d+) pendente", output)}
+class LearnerProcess:
+    """One learner file, run by a subject process (``dia3.subject``) the judge starts and restarts.
+
+    Checks call the learner's functions through it (``learner.format_sse("oi")`` is a call in the
+    child process; the value comes back as data) and reach its app over HTTP at ``url``. A subject
+    that froze or died is replaced by a fresh one at the next check that needs it.
+    """
+
+    def __init__(self, path: Path, env: dict[str, str], deny: list[Path], allow: list[Path]) -> None:
+        self.path = path
+        self.env = env
+        self.deny = deny
+        self.allow = allow
+        self._subject: Subject | None = None
+        self._served = False
+        self.output = ""
+        self.pending_todos: set[int] = set()
+
+    @property
+    def subject(self) -> Subject:
+        if self._subject is None or not self._subject.alive:
+            if self._subject is not None:
+                self._subject.kill()
+            self._subject = None
+            subject = Subject(self.path, env=self.env, deny=self.deny, allow=self.allow)
+            subject.start()  # ImportFailed / SubjectDied / SubjectTimeout: reported by makereport
+            self._subject = subject
+            self.output = str((subject.ready or {}).get("output", ""))
+            # A scaffold announces unfinished module-level steps at import ("TODO 1 pendente: ...").
+            self.pending_todos = {int(n) for n in re.findall(r"TODO (\d+) pendente", self.output)}
+            if self._served:
+                subject.serve()
+        return self._subject
+
+    @property
+    def url(self) -> str:
+        subject = self.subject
+        if not self._served or subject.url is None:
+            self._served = True
+            if not subject.has("app"):
+                pytest.fail(f"{self.path.name} importou, mas não define `app` (o FastAPI()).", pytrace=False)
+            subject.serve()
+        return subject.url  # type: ignore[return-value]
+
+    def call(self, name: str, *args: Any, timeout: float = 5, what: str = "", **kwargs: Any) -> Any:
+        return self.subject.call(name, *args, timeout=timeout, what=what, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self.subject.call(name, *args, **kwargs)
+
+    def stop(self) -> None:
+        if self._subject is not None:
+            self._subject.kill()
+            self._subject = None
+
+
+def subject_env(check_env: dict[str, str]) -> dict[str, str]:
+    """The subject's environment: the judge's, minus real keys and tracing, plus the check's."""
+    drop = ("OPENAI_", "LANGCHAIN_", "LANGSMITH_", "AZURE_", "ANTHROPIC_", "PYTEST_", "DIA3_JUDGE")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env.update(check_env)
+    env["PYTHONIOENCODING"] = "utf-8"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def deny_for(target: Path) -> list[Path]:
+    """What a subject may not read: the kit's solutions and checks, unless they are the target."""
+    extra = [Path(p) for p in os.environ.get("DIA3_DENY", "").split(os.pathsep) if p]
+    candidates = [REPO_ROOT / "solutions", REPO_ROOT / "checks", REPO_ROOT / "tests", *extra]
+    target = target.resolve()
+    return [d for d in candidates if target != d.resolve() and d.resolve() not in target.parents]
 
 
 @pytest.fixture(scope="session")
-def learner_load(target_dir: Path, check_env: dict[str, str]) -> LearnerApp | LoadError:
+def learner_load(target_dir: Path, check_env: dict[str, str]) -> LearnerProcess | LoadError:
     path = target_dir / "template.py"
     if not path.exists():
         return LoadError(f"Não achei {path}. Use --target com a pasta que contém template.py.", FileNotFoundError())
-    _learner_files.add(str(path.resolve()))
+    process = LearnerProcess(path, subject_env(check_env), deny_for(target_dir), [target_dir])
     try:
-        loaded = load_module(path)
-    except LoadError as err:
-        return err
-    return LearnerApp(loaded.module, loaded.output)
+        process.subject
+    except SubjectError as err:
+        process.stop()
+        return LoadError(_subject_message(err, path.name), err)
+    yield process
+    process.stop()
 
 
 @pytest.fixture(scope="session")
-def learner(learner_load: LearnerApp | LoadError) -> LearnerApp:
+def learner(learner_load: LearnerProcess | LoadError) -> LearnerProcess:
     if isinstance(learner_load, LoadError):
         pytest.fail(learner_load.message, pytrace=False)
-    if not hasattr(learner_load.module, "app"):
-        pytest.fail("template.py importou, mas não define `app` (o FastAPI()).", pytrace=False)
     return learner_load
 
 
-def _serve(app: Any) -> ThreadedServer:
-    server = ThreadedServer(Tracker(app), log_level="critical").start(loop=shared_loop())
-    server.lag = LagMonitor()  # type: ignore[attr-defined]
-    server.call(server.lag.start())
-    return server
-
-
 @pytest.fixture(scope="session")
-def app_server(learner: LearnerApp) -> ThreadedServer:
-    server = _serve(learner.module.app)
-    yield server
-    server.stop()
+def app_server(learner: LearnerProcess) -> LearnerProcess:
+    learner.url  # noqa: B018 - serve it now
+    return learner
 
 
 # -- exercises: a check module says which step it grades with ``STEP = "ex01_geradores"`` -------
@@ -160,26 +221,21 @@ def step_of(item: pytest.Item) -> exercises.Step | None:
 
 
 @pytest.fixture(scope="module")
-def exercise(request: pytest.FixtureRequest, target_dir: Path, check_env: dict[str, str]) -> Any:
-    """The learner's exercise module (imported fresh, in the checks' environment)."""
+def exercise(request: pytest.FixtureRequest, target_dir: Path, check_env: dict[str, str]) -> LearnerProcess:
+    """The learner's exercise, run in its own subject process (started at the first use)."""
     step = exercises.find(request.module.STEP)
     path = step.file_in(target_dir)
     if not path.exists():
         pytest.fail(f"Não achei {path}. Rode `dia3 reset {step.short}` para recriar o arquivo do exercício.", pytrace=False)
-    _learner_files.add(str(path.resolve()))
-    try:
-        return load_module(path).module
-    except LoadError as err:
-        pytest.fail(err.message, pytrace=False)
+    process = LearnerProcess(path, subject_env(check_env), deny_for(target_dir), [target_dir])
+    yield process
+    process.stop()
 
 
 @pytest.fixture(scope="module")
-def exercise_server(exercise: Any) -> ThreadedServer:
-    if not hasattr(exercise, "app"):
-        pytest.fail("O arquivo do exercício importou, mas não define `app` (o FastAPI()).", pytrace=False)
-    server = _serve(exercise.app)
-    yield server
-    server.stop()
+def exercise_server(exercise: LearnerProcess) -> LearnerProcess:
+    exercise.url  # noqa: B018 - serve it now
+    return exercise
 
 
 @pytest.fixture
@@ -193,7 +249,7 @@ def fresh_mock(mock: MockLLM, check_env: dict[str, str]) -> MockLLM:
 
 
 @pytest.fixture
-def ex_api(exercise_server: ThreadedServer, check_env: dict[str, str], fresh_mock: MockLLM) -> Api:
+def ex_api(exercise_server: LearnerProcess, check_env: dict[str, str], fresh_mock: MockLLM) -> Api:
     """Like ``api``, for the app of an exercise."""
     client = Api(exercise_server.url, check_env["JWT_SECRET_KEY"])
     yield client
@@ -208,7 +264,7 @@ def _pending_todo_guard(request: pytest.FixtureRequest) -> None:
     if not pending or (step is not None and step.name != "template"):
         return
     loaded = request.getfixturevalue("learner_load")
-    if isinstance(loaded, LearnerApp) and pending & loaded.pending_todos:
+    if isinstance(loaded, LearnerProcess) and pending & loaded.pending_todos:
         number = min(pending & loaded.pending_todos)
         said = [line.split("pendente:", 1)[-1].strip() for line in loaded.output.splitlines() if f"TODO {number} pendente" in line]
         pytest.fail(
@@ -219,7 +275,7 @@ def _pending_todo_guard(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture
-def api(app_server: ThreadedServer, check_env: dict[str, str], fresh_mock: MockLLM) -> Api:
+def api(app_server: LearnerProcess, check_env: dict[str, str], fresh_mock: MockLLM) -> Api:
     """An HTTP client for the learner's template.py app; the mock starts each check afresh."""
     client = Api(app_server.url, check_env["JWT_SECRET_KEY"])
     yield client
@@ -235,31 +291,54 @@ def api(app_server: ThreadedServer, check_env: dict[str, str], fresh_mock: MockL
 def pytest_runtest_call(item: pytest.Item):
     funcargs = getattr(item, "funcargs", {})
     server = funcargs.get("app_server") or funcargs.get("exercise_server")  # set up by `api` / `ex_api`
-    tracker = server.app if server is not None else None
-    if tracker is not None:
-        tracker.clear()
-        item.stash[_tracker_key] = tracker
+    if server is None and ("api" in funcargs or "ex_api" in funcargs):
+        server = funcargs.get("learner") or funcargs.get("exercise")
+    if server is not None:
+        item.stash[_process_key] = server
+        try:
+            server.subject.settle(0.5)  # forget the errors of earlier checks
+        except SubjectError:
+            pass
     return (yield)
 
 
-def _learner_frame(exc: BaseException) -> str:
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if str(Path(f.filename).resolve()) in _learner_files]
-    if not frames:
-        return ""
-    f = frames[-1]
-    return f" ({Path(f.filename).name}, linha {f.lineno}, em {f.name})"
+def _subject_message(err: BaseException, filename: str) -> str:
+    """A pt-BR message for a subject that could not start, froze or died."""
+    if isinstance(err, ImportFailed):
+        return err.message
+    if isinstance(err, SubjectTimeout):
+        return (
+            f"{err.what} não terminou em {err.seconds:g} s.\n"
+            "  Esperado: terminar logo\n"
+            "  Recebido: continuava rodando (laço sem fim? um `await` que nunca termina? um laço sem `await` "
+            "dentro de um async def trava o event loop inteiro)\n"
+            "  Dica: procure um while sem saída ou uma espera por algo que nunca chega."
+        )
+    if isinstance(err, SubjectDied):
+        tail = [line for line in err.output.strip().splitlines() if line.strip()][-6:]
+        text = f"Seu programa ({filename}) terminou durante a verificação (código de saída {err.code})."
+        text += "\n  Esperado: o programa continuar rodando até a verificação acabar"
+        text += "\n  Recebido: o processo acabou (os._exit, sys.exit, uma falha do interpretador?)"
+        if tail:
+            text += "\n  Últimas linhas que ele escreveu:\n" + "\n".join(f"    {line[:200]}" for line in tail)
+        return text
+    return f"{filename}: {err}"
 
 
-def _root_cause(exc: BaseException) -> BaseException:
-    seen = set()
-    while id(exc) not in seen:
-        seen.add(id(exc))
-        inner = getattr(exc, "exceptions", None)  # ExceptionGroup from a task group
-        if inner:
-            exc = inner[0]
-            continue
-        break
-    return exc
+def _learner_error_message(exc: LearnerError, item: pytest.Item) -> str:
+    if exc.todo is not None:
+        text = exc.message.removesuffix(".")
+        where = f" ({exc.where})" if exc.where else ""
+        return f"Falta fazer: {text}{where}\n  Leia: {ref(_section_for(item, str(exc.todo)))}"
+    step = step_of(item)
+    section = "5" if step is None or step.name == "template" else step.section
+    return (
+        "Seu código levantou uma exceção durante a verificação.\n"
+        f"  Esperado: a função terminar sem erro\n"
+        f"  Recebido: {exc.text[:400]}\n"
+        "  Dica: rode o trecho você mesmo (python -m asyncio, ou o curl do guia §6) e leia a linha indicada.\n"
+        f"  Leia: {ref(section)}"
+    )
 
 
 def _todos_of(item: pytest.Item) -> set[int]:
@@ -283,32 +362,30 @@ def check_id(item: pytest.Item) -> str:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     if report.failed:
-        message = _message_of(report)
-        tracker = item.stash.get(_tracker_key, None)
-        errors = [_root_cause(e) for e in (tracker.settle() if tracker is not None else [])]
-        todo_lines = []
-        for exc in errors:
-            if isinstance(exc, NotImplementedError) and TODO_RE.search(str(exc)):
-                todo_lines.append(f"{str(exc).removesuffix('.')}{_learner_frame(exc)}")
-        other = [e for e in errors if not (isinstance(e, NotImplementedError) and TODO_RE.search(str(e)))]
         raised = call.excinfo.value if call.excinfo is not None else None
-        if isinstance(raised, NotImplementedError) and TODO_RE.search(str(raised)):
-            # the check called an unfinished function of the learner's directly
-            todo_lines.insert(0, f"{str(raised).removesuffix('.')}{_learner_frame(raised)}")
+        step = step_of(item)
+        filename = "template.py" if step is None or step.name == "template" else f"{step.name}.py"
+        if isinstance(raised, LearnerError):
+            message = _learner_error_message(raised, item)
+        elif isinstance(raised, SubjectError):
+            message = _subject_message(raised, filename)
+        else:
+            message = _message_of(report)
+        process = item.stash.get(_process_key, None)
+        errors: list[LearnerError] = []
+        if process is not None and process._subject is not None and process._subject.alive:
+            errors = process._subject.settle(2)
+        todo = [e for e in errors if e.todo is not None]
+        other = [e for e in errors if e.todo is None]
         head = ""
-        if todo_lines and not message.startswith("Falta fazer"):
-            number = TODO_RE.search(todo_lines[0]).group(1)
-            head = f"Falta fazer: {todo_lines[0]}\n  Leia: {ref(_section_for(item, number))}"
-            if isinstance(raised, NotImplementedError):
-                message = ""  # the TODO says it all; its traceback would only hide it
-            else:
-                head += "\n\nDetalhe: "
+        if todo and not message.startswith("Falta fazer"):
+            first = todo[0]
+            where = f" ({first.where})" if first.where else ""
+            head = f"Falta fazer: {first.message.removesuffix('.')}{where}\n  Leia: {ref(_section_for(item, str(first.todo)))}\n\nDetalhe: "
         tail = ""
         if other:
-            exc = other[0]
-            tail = f"\n  O servidor levantou uma exceção: {type(exc).__name__}: {exc}{_learner_frame(exc)}"
-        if head or tail:
-            report.longrepr = head + message + tail
+            tail = f"\n  O servidor levantou uma exceção: {other[0].text[:400]}"
+        report.longrepr = head + message + tail
     if report.when == "setup":
         item.stash[_setup_seconds] = report.duration
     if report.when == "call" or (report.when == "setup" and not report.passed):

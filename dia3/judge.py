@@ -1,0 +1,447 @@
+"""The judge's side of the subject process: start it, call into it, watch it, end it.
+
+A check never touches learner code directly: it asks a ``Subject`` (a child process running
+``dia3.subject``) to call a function, drive an async generator or serve the app, and it judges
+what comes back — values, exceptions described as data, HTTP bytes — and what it measures itself:
+how long the subject's event loop takes to answer a ping.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+OUTPUT_TAIL = 64 * 1024
+KIT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SubjectError(Exception):
+    """Base: something about the subject process stopped a check."""
+
+
+class SubjectDied(SubjectError):
+    def __init__(self, code: int | None, output: str) -> None:
+        super().__init__(f"o processo terminou (código {code})")
+        self.code = code
+        self.output = output
+
+
+class SubjectTimeout(SubjectError):
+    def __init__(self, what: str, seconds: float) -> None:
+        super().__init__(f"{what}: sem resposta em {seconds:g} s")
+        self.what = what
+        self.seconds = seconds
+
+
+class LearnerError(Exception):
+    """An exception raised by the learner's code, as the subject described it."""
+
+    def __init__(self, info: dict) -> None:
+        self.type = str(info.get("type", "Exception"))
+        self.message = str(info.get("message", ""))
+        self.where = str(info.get("where", ""))
+        self.todo: int | None = info.get("todo")
+        super().__init__(f"{self.type}: {self.message}")
+
+    @property
+    def text(self) -> str:
+        return f"{self.type}: {self.message}" + (f" ({self.where})" if self.where else "")
+
+
+class ImportFailed(SubjectError):
+    def __init__(self, message: str, error: dict | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.error = LearnerError(error) if error else None
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """A value of the learner's that is not plain data: its type name and repr."""
+
+    type: str
+    text: str
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    if isinstance(value, dict):
+        if "$tuple" in value:
+            return tuple(decode(v) for v in value["$tuple"])
+        if "$dict" in value:
+            return {k: decode(v) for k, v in value["$dict"].items()}
+        if "$bytes" in value:
+            return value["$bytes"].encode("latin-1")
+        if "$obj" in value:
+            return Opaque(str(value["$obj"]), str(value.get("repr", "")))
+        return {k: decode(v) for k, v in value.items()}
+    return value
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Probe:
+    """A judge-made async source handed to learner code; ``pulled``/``closed`` are what it saw."""
+
+    id: str
+    kind: str = "agen"
+    items: list = field(default_factory=list)
+    infinite: bool = False
+    pulled: list[int] = field(default_factory=list)
+    closed: bool = False
+
+    def spec(self) -> dict:
+        return {"$probe": self.kind, "id": self.id, "items": self.items, "infinite": self.infinite}
+
+
+class Subject:
+    """One child process running one learner file."""
+
+    def __init__(self, file: Path, *, env: dict[str, str], deny: list[Path] = (), allow: list[Path] = (),
+                 start_timeout: float = 30, preexec: Callable[[], None] | None = None, user: Any = None) -> None:
+        self.file = Path(file).resolve()
+        self.env = env
+        self.deny = [str(p) for p in deny]
+        self.allow = [str(p) for p in allow] or [str(self.file.parent)]
+        self.start_timeout = start_timeout
+        self.preexec = preexec
+        self.user = user
+        self.proc: subprocess.Popen | None = None
+        self.ready: dict | None = None
+        self.import_error: ImportFailed | None = None
+        self._replies: dict[int, queue.Queue] = {}
+        self._next_id = 1
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._output = bytearray()
+        self._eof = threading.Event()
+        self._ready = threading.Event()
+        self.probes: dict[str, Probe] = {}
+        self.url: str | None = None
+
+    # -- life --------------------------------------------------------------------------------
+
+    def start(self) -> "Subject":
+        config = {"file": str(self.file), "deny": self.deny, "allow": self.allow}
+        kwargs: dict[str, Any] = {}
+        if os.name == "posix":
+            kwargs["start_new_session"] = True  # its own process group: one kill ends it all
+            if self.preexec is not None:
+                kwargs["preexec_fn"] = self.preexec
+            if self.user is not None:
+                kwargs["user"], kwargs["group"], kwargs["extra_groups"] = self.user, self.user, []
+        else:
+            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-X", "utf8", "-m", "dia3.subject"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=str(self.file.parent), env=self.env, **kwargs,
+        )
+        self.proc.stdin.write((json.dumps(config) + "\n").encode())
+        self.proc.stdin.flush()
+        threading.Thread(target=self._read_replies, daemon=True).start()
+        threading.Thread(target=self._read_output, daemon=True).start()
+        if not self._ready.wait(self.start_timeout):
+            self.kill()
+            raise SubjectTimeout("importar o arquivo", self.start_timeout)
+        if self.import_error is not None:
+            self.kill()
+            raise self.import_error
+        if self.ready is None:
+            code = self._exit_code(2)
+            raise SubjectDied(code, self.output)
+        return self
+
+    def _read_replies(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            try:
+                message = json.loads(raw)
+            except ValueError:
+                continue
+            if not isinstance(message, dict):
+                continue
+            kind = message.get("type")
+            if kind == "ready" and self.ready is None:
+                self.ready = message
+                self._ready.set()
+            elif kind == "import_error" and self.ready is None:
+                self.import_error = ImportFailed(str(message.get("message", "")), message.get("error"))
+                self._ready.set()
+            elif message.get("note") == "probe":
+                probe = self.probes.get(str(message.get("probe")))
+                if probe is not None:
+                    if message.get("event") == "pulled":
+                        probe.pulled.append(int(message.get("i", -1)))
+                    elif message.get("event") == "closed":
+                        probe.closed = True
+            elif "id" in message:
+                with self._lock:
+                    box = self._replies.get(message["id"])
+                if box is not None:
+                    box.put(message)
+        self._eof.set()
+        self._ready.set()
+        with self._lock:
+            boxes = list(self._replies.values())
+        for box in boxes:
+            box.put(None)  # wake every waiter: the subject is gone
+
+    def _read_output(self) -> None:
+        assert self.proc is not None and self.proc.stderr is not None
+        for chunk in iter(lambda: self.proc.stderr.read1(65536), b""):
+            self._output.extend(chunk)
+            del self._output[:-OUTPUT_TAIL]
+
+    @property
+    def output(self) -> str:
+        return self._output.decode("utf-8", "replace")
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None and not self._eof.is_set()
+
+    def _exit_code(self, wait: float) -> int | None:
+        if self.proc is None:
+            return None
+        try:
+            return self.proc.wait(wait)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self) -> None:
+        from dia3.procs import kill_tree
+
+        if self.proc is not None:
+            kill_tree(self.proc.pid)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+            for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
+
+    # -- RPC ---------------------------------------------------------------------------------
+
+    def send(self, op: str, **fields: Any) -> int:
+        with self._lock:
+            rid = self._next_id
+            self._next_id += 1
+            self._replies[rid] = queue.Queue()
+        line = json.dumps({"id": rid, "op": op, **fields}, ensure_ascii=True) + "\n"
+        try:
+            with self._write_lock:
+                assert self.proc is not None and self.proc.stdin is not None
+                self.proc.stdin.write(line.encode())
+                self.proc.stdin.flush()
+        except (OSError, ValueError):
+            pass  # the reply box will say the subject is gone
+        return rid
+
+    def wait(self, rid: int, timeout: float, what: str) -> dict:
+        box = self._replies[rid]
+        try:
+            reply = box.get(timeout=timeout)
+        except queue.Empty:
+            # ask politely (an `await` that never ends can be cancelled), then give up on it
+            self.send("cancel", target=rid)
+            try:
+                reply = box.get(timeout=1.0)
+            except queue.Empty:
+                reply = None
+                self.kill()  # a loop that never yields: nothing else will ever run in it
+                raise SubjectTimeout(what, timeout) from None
+            if reply is not None:
+                raise SubjectTimeout(what, timeout)
+        finally:
+            with self._lock:
+                self._replies.pop(rid, None)
+        if reply is None:
+            raise SubjectDied(self._exit_code(2), self.output)
+        if not reply.get("ok"):
+            if reply.get("cancelled"):
+                raise SubjectTimeout(what, timeout)
+            raise LearnerError(reply.get("error") or {})
+        return reply
+
+    def request(self, op: str, *, timeout: float = 5, what: str = "", **fields: Any) -> dict:
+        return self.wait(self.send(op, **fields), timeout, what or op)
+
+    def _encode_args(self, values: Any) -> Any:
+        if isinstance(values, Probe):
+            self.probes[values.id] = values
+            return values.spec()
+        if isinstance(values, RemoteIterator):
+            return {"$handle": values.handle}
+        if isinstance(values, tuple):
+            return {"$tuple": [self._encode_args(v) for v in values]}
+        if isinstance(values, list):
+            return [self._encode_args(v) for v in values]
+        if isinstance(values, dict):
+            return {k: self._encode_args(v) for k, v in values.items()}
+        return values
+
+    def call(self, name: str, *args: Any, timeout: float = 5, what: str = "", **kwargs: Any) -> Any:
+        """Call ``module.name(*args, **kwargs)`` (awaiting a coroutine): a value or a RemoteIterator."""
+        reply = self.request("call", timeout=timeout, what=what or name, name=name,
+                             args=self._encode_args(list(args)), kwargs=self._encode_args(kwargs))
+        if "handle" in reply:
+            return RemoteIterator(self, reply["handle"], reply.get("type", ""))
+        return decode(reply.get("value"))
+
+    def call_raw(self, name: str, *args: Any, timeout: float = 5, what: str = "", **kwargs: Any) -> Any:
+        """Like ``call`` but a coroutine is not awaited: says what the function returned."""
+        reply = self.request("call", timeout=timeout, what=what or name, name=name, args=self._encode_args(list(args)),
+                             kwargs=self._encode_args(kwargs), **{"await": False})
+        if "handle" in reply:
+            return RemoteIterator(self, reply["handle"], reply.get("type", ""))
+        return decode(reply.get("value"))
+
+    def getattr(self, name: str, default: Any = None) -> Any:
+        reply = self.request("getattr", name=name)
+        return default if reply.get("missing") else decode(reply.get("value"))
+
+    def has(self, name: str) -> bool:
+        return not self.request("getattr", name=name).get("missing")
+
+    def serve(self, timeout: float = 15) -> str:
+        """Serve the module's ``app`` on a loopback port chosen here; returns its URL."""
+        last: Exception | None = None
+        for _ in range(3):  # the port was free a moment ago; another process may take it
+            port = free_port()
+            try:
+                reply = self.request("serve", timeout=timeout, what="subir o app", port=port)
+            except LearnerError as exc:
+                last = exc
+                continue
+            if not reply.get("served"):
+                if reply.get("error"):
+                    raise LearnerError(reply["error"])
+                raise LearnerError({"type": "AttributeError", "message": "o módulo não define `app`"})
+            self.url = f"http://127.0.0.1:{port}"
+            return self.url
+        raise last or SubjectError("não consegui subir o app")
+
+    def settle(self, timeout: float = 2) -> list[LearnerError]:
+        try:
+            reply = self.request("settle", timeout=timeout + 2, within=timeout)
+        except SubjectError:
+            return []
+        return [LearnerError(e) for e in reply.get("errors", [])]
+
+    def ping(self, timeout: float = 5) -> float:
+        started = time.monotonic()
+        self.request("ping", timeout=timeout)
+        return time.monotonic() - started
+
+    def new_probe(self, **kw: Any) -> Probe:
+        probe = Probe(id=f"p{len(self.probes) + 1}", **kw)
+        self.probes[probe.id] = probe
+        return probe
+
+
+class RemoteIterator:
+    """An async iterator living in the subject, driven from here."""
+
+    def __init__(self, subject: Subject, handle: int, type_name: str) -> None:
+        self.subject = subject
+        self.handle = handle
+        self.type = type_name
+
+    def next(self, timeout: float = 5, what: str = "") -> tuple[bool, Any]:
+        """(True, value) or (False, None) at the end."""
+        reply = self.subject.request("anext", timeout=timeout, what=what or "o próximo item", handle=self.handle)
+        if reply.get("stop"):
+            return False, None
+        return True, decode(reply.get("value"))
+
+    def drain(self, timeout: float = 5, limit: int = 100000, what: str = "") -> list:
+        reply = self.subject.request("drain", timeout=timeout, what=what or "percorrer até o fim", handle=self.handle, limit=limit)
+        return decode(reply.get("values", []))
+
+    def aclose(self, timeout: float = 5) -> None:
+        self.subject.request("aclose", timeout=timeout, what="fechar o gerador (aclose)", handle=self.handle)
+
+
+class LagProbe:
+    """Loop health measured from outside: ping the subject every ``period`` and time the replies.
+
+    A free loop answers within milliseconds; ``time.sleep`` or a synchronous network call on it
+    delays the reply by as long as it holds the loop. Delays under ``threshold`` (scheduling noise,
+    a loaded machine) are not counted. The ping still pending at ``stop`` is counted too: code
+    that never yields holds the loop until it ends.
+    """
+
+    def __init__(self, subject: Subject, period: float = 0.01, threshold: float = 0.03) -> None:
+        self.subject = subject
+        self.period = period
+        self.threshold = threshold
+        self.blocked = 0.0
+        self.worst = 0.0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pending_since: float | None = None
+
+    def _count(self, lag: float) -> None:
+        if lag > self.threshold:
+            self.blocked += lag
+            self.worst = max(self.worst, lag)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            started = time.monotonic()
+            self._pending_since = started
+            rid = self.subject.send("ping")
+            box = self.subject._replies.get(rid)
+            reply = None
+            while box is not None and not self._stop.is_set():
+                try:
+                    reply = box.get(timeout=0.05)
+                    break
+                except queue.Empty:
+                    continue
+            with self.subject._lock:
+                self.subject._replies.pop(rid, None)
+            if reply is None and not self._stop.is_set():
+                return  # the subject is gone
+            if reply is not None:
+                self._pending_since = None
+                self._count(time.monotonic() - started)
+            self._stop.wait(self.period)
+
+    def __enter__(self) -> "LagProbe":
+        self._thread = threading.Thread(target=self._run, name="dia3-lag-probe", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        since = self._pending_since
+        self._stop.set()
+        if since is not None:
+            self._count(time.monotonic() - since)
+        if self._thread is not None:
+            self._thread.join(2)

@@ -1,0 +1,431 @@
+"""The subject: the child process that runs a learner's file for the judge.
+
+The judge (pytest, the checks, the mock LLM, the records) never imports learner code. It starts
+``python -m dia3.subject``, sends one JSON line with what to load, and then speaks a small RPC over
+the pipes, one JSON object per line:
+
+- requests on stdin: ``{"id": n, "op": ..., ...}``; replies on a private copy of stdout, taken
+  before the learner's code runs (file descriptor 1 is pointed at stderr, so a ``print`` in the
+  learner's code goes to the judge's log and can never garble a reply);
+- ``call`` a module function (coroutines are awaited; async generators stay here, behind a handle
+  the judge drives with ``anext``/``drain``/``aclose``/``cancel``), ``getattr`` a module value,
+  ``serve`` the module's ``app`` with uvicorn on a loopback port the judge chose, ``settle`` (wait
+  for the app's requests to end and report the exceptions they raised), ``ping``.
+
+Pings are answered on the event loop that runs the learner's code: how long a reply takes is how
+long that loop was busy. The judge measures it with its own clock; nothing here reports timings.
+
+Why not multiprocessing or an RPC library: the subject must start from a clean interpreter that
+shares no state with the judge, survive any learner code, and keep its channel out of the
+learner's ``print``s; a line-delimited JSON loop over two pipes is the smallest thing that does it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import os
+import re
+import sys
+import threading
+import traceback
+from pathlib import Path
+from typing import Any
+
+TODO_RE = re.compile(r"TODO (\d+)")
+MAX_TEXT = 2000
+
+# ---------------------------------------------------------------------------------------------
+# Values on the wire
+# ---------------------------------------------------------------------------------------------
+
+
+def encode(value: Any, depth: int = 0) -> Any:
+    """A JSON-safe picture of ``value``: plain JSON where possible, tagged objects otherwise."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return value
+    if depth > 20:
+        return {"$obj": type(value).__name__, "repr": "…"}
+    if isinstance(value, list):
+        return [encode(v, depth + 1) for v in value[:10000]]
+    if isinstance(value, tuple):
+        return {"$tuple": [encode(v, depth + 1) for v in value[:10000]]}
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {"$dict": {k: encode(v, depth + 1) for k, v in list(value.items())[:10000]}}
+    if isinstance(value, (bytes, bytearray)):
+        return {"$bytes": bytes(value[:100000]).decode("latin-1")}
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a broken __repr__ is the learner's, not ours
+        text = f"<{type(value).__name__}>"
+    return {"$obj": type(value).__name__, "repr": text[:MAX_TEXT]}
+
+
+class Probe:
+    """An input the judge asked for: an async source that tells the judge what was pulled from it.
+
+    ``kind`` "agen" is an async generator (it can be closed: ``aclose`` runs its ``finally``);
+    "aiterable" is an object with ``__aiter__``/``__anext__`` and no ``aclose`` (``collect`` must
+    not rely on more than ``async for``). ``items`` are yielded in order; ``infinite`` keeps
+    counting after them.
+    """
+
+    def __init__(self, spec: dict, notify) -> None:
+        self.id = spec["id"]
+        self.items = list(spec.get("items", []))
+        self.infinite = bool(spec.get("infinite"))
+        self.notify = notify
+
+    def item(self, i: int) -> Any:
+        if i < len(self.items):
+            return self.items[i]
+        return i if self.infinite else None
+
+    def done(self, i: int) -> bool:
+        return not self.infinite and i >= len(self.items)
+
+    def build(self, kind: str) -> Any:
+        probe = self
+        if kind == "agen":
+
+            async def gen():
+                i = 0
+                try:
+                    while not probe.done(i):
+                        probe.notify({"note": "probe", "probe": probe.id, "event": "pulled", "i": i})
+                        yield probe.item(i)
+                        i += 1
+                        await asyncio.sleep(0)
+                finally:
+                    probe.notify({"note": "probe", "probe": probe.id, "event": "closed"})
+
+            return gen()
+
+        class Iterable:
+            def __aiter__(self):
+                self.i = 0
+                return self
+
+            async def __anext__(self):
+                if probe.done(self.i):
+                    raise StopAsyncIteration
+                probe.notify({"note": "probe", "probe": probe.id, "event": "pulled", "i": self.i})
+                value = probe.item(self.i)
+                self.i += 1
+                await asyncio.sleep(0)
+                return value
+
+        return Iterable()
+
+
+# ---------------------------------------------------------------------------------------------
+# The learner's errors, described for a pt-BR message
+# ---------------------------------------------------------------------------------------------
+
+
+def describe(exc: BaseException, learner_file: str) -> dict:
+    inner = exc
+    seen: set[int] = set()
+    while getattr(inner, "exceptions", None) and id(inner) not in seen:  # ExceptionGroup: the first
+        seen.add(id(inner))
+        inner = inner.exceptions[0]
+    try:
+        message = str(inner)
+    except Exception:  # noqa: BLE001
+        message = "(a mensagem da exceção não pôde ser lida)"
+    where = ""
+    frames = [f for f in traceback.extract_tb(inner.__traceback__) if _same_file(f.filename, learner_file)]
+    if frames:
+        f = frames[-1]
+        where = f"{Path(f.filename).name}, linha {f.lineno}, em {f.name}"
+    todo = None
+    if isinstance(inner, NotImplementedError):
+        match = TODO_RE.search(message)
+        todo = int(match.group(1)) if match else None
+    return {"type": type(inner).__name__, "message": message[:MAX_TEXT], "where": where, "todo": todo}
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.realpath(a) == b
+    except (OSError, ValueError):
+        return False
+
+
+# ---------------------------------------------------------------------------------------------
+# The guard: what the learner's code may not do in this process
+# ---------------------------------------------------------------------------------------------
+
+PROCESS_EVENTS = {"subprocess.Popen", "os.system", "os.exec", "os.spawn", "os.posix_spawn", "os.fork", "os.forkpty", "pty.spawn"}
+PATH_EVENTS = {"open", "os.listdir", "os.scandir", "shutil.copyfile", "shutil.copytree", "os.rename", "os.remove", "os.truncate"}
+
+
+def install_guard(deny: list[str], allow: list[str]) -> None:
+    """An audit hook (PEP 578; once added it cannot be removed) that refuses to start processes
+    and to touch the folders the judge named (the kit's solutions, other submissions, reports).
+
+    It is a Python-level fence, not an OS sandbox: `dia3 grade` adds OS limits on top of it."""
+    deny_roots = [os.path.realpath(d) for d in deny]
+    allow_roots = [os.path.realpath(a) for a in allow]
+
+    def inside(path: str, roots: list[str]) -> bool:
+        return any(path == r or path.startswith(r + os.sep) for r in roots)
+
+    def guard(event: str, args: tuple) -> None:
+        if event in PROCESS_EVENTS:
+            raise PermissionError("dia3: o código corrigido não pode criar processos")
+        if event in PATH_EVENTS and args and deny_roots:
+            target = args[0]
+            if isinstance(target, int) or target is None:
+                return
+            try:
+                path = os.path.realpath(os.fsdecode(target))
+            except (TypeError, ValueError, OSError):
+                return
+            if inside(path, deny_roots) and not inside(path, allow_roots):
+                raise PermissionError(f"dia3: o código corrigido não pode acessar {target!r}")
+
+    sys.addaudithook(guard)
+
+
+# ---------------------------------------------------------------------------------------------
+# The server side: requests in, replies out
+# ---------------------------------------------------------------------------------------------
+
+
+class Subject:
+    def __init__(self, channel, config: dict) -> None:
+        self.channel = channel
+        self.config = config
+        self.lock = threading.Lock()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.module: Any = None
+        self.learner_file = ""
+        self.handles: dict[int, Any] = {}
+        self.next_handle = 1
+        self.tasks: dict[int, asyncio.Task] = {}
+        self.errors: list[dict] = []
+        self.active = 0
+        self.idle = asyncio.Event()
+        self.server = None
+
+    def send(self, message: dict) -> None:
+        line = json.dumps(message, ensure_ascii=True)  # ASCII: lone surrogates and any byte survive
+        with self.lock:
+            self.channel.write(line + "\n")
+            self.channel.flush()
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def load(self) -> bool:
+        from dia3.loader import LoadError, load_module
+
+        path = Path(self.config["file"]).resolve()
+        self.learner_file = os.path.realpath(path)
+        try:
+            loaded = load_module(path, self.config.get("module_name"))
+        except LoadError as err:
+            self.send({"type": "import_error", "message": err.message, "error": describe(err.exc, self.learner_file)})
+            return False
+        self.module = loaded.module
+        self.send({"type": "ready", "output": loaded.output[-20000:], "has_app": hasattr(loaded.module, "app")})
+        return True
+
+    # -- dispatch ----------------------------------------------------------------------------
+
+    def receive(self, message: dict) -> None:
+        """Called on the loop for each request line."""
+        op = message.get("op")
+        if op == "ping":  # answered right here, on the learner's loop: its delay is the loop's lag
+            self.send({"id": message.get("id"), "ok": True})
+            return
+        if op == "cancel":
+            task = self.tasks.get(message.get("target"))
+            if task is not None:
+                task.cancel()
+            return
+        task = asyncio.ensure_future(self.run(message))
+        self.tasks[message.get("id")] = task
+
+    async def run(self, message: dict) -> None:
+        rid = message.get("id")
+        try:
+            result = await getattr(self, "op_" + str(message.get("op")))(message)
+            reply = {"id": rid, "ok": True, **result}
+        except asyncio.CancelledError:
+            reply = {"id": rid, "ok": False, "cancelled": True}
+        except StopAsyncIteration:
+            reply = {"id": rid, "ok": True, "stop": True}
+        except Exception as exc:  # noqa: BLE001 - every learner error goes back as data
+            reply = {"id": rid, "ok": False, "error": describe(exc, self.learner_file)}
+        except BaseException as exc:  # noqa: BLE001 - SystemExit/KeyboardInterrupt from learner code
+            reply = {"id": rid, "ok": False, "error": describe(exc, self.learner_file)}
+        finally:
+            self.tasks.pop(rid, None)
+        self.send(reply)
+
+    def _args(self, values: list) -> list:
+        return [self._arg(v) for v in values]
+
+    def _arg(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            if "$probe" in value:
+                return Probe(value, self.send).build(value["$probe"])
+            if "$tuple" in value:
+                return tuple(self._args(value["$tuple"]))
+            if "$handle" in value:
+                return self.handles[value["$handle"]]
+            return {k: self._arg(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return self._args(value)
+        return value
+
+    def _result(self, value: Any) -> dict:
+        if hasattr(value, "__anext__") or (hasattr(value, "__aiter__") and not isinstance(value, (str, bytes))):
+            handle = self.next_handle
+            self.next_handle += 1
+            self.handles[handle] = value if hasattr(value, "__anext__") else value.__aiter__()
+            return {"handle": handle, "kind": "async_iterator", "type": type(value).__name__}
+        return {"value": encode(value)}
+
+    async def op_call(self, m: dict) -> dict:
+        fn = getattr(self.module, m["name"])
+        value = fn(*self._args(m.get("args", [])), **{k: self._arg(v) for k, v in m.get("kwargs", {}).items()})
+        if inspect.isawaitable(value) and m.get("await", True):
+            value = await value
+        return self._result(value)
+
+    async def op_getattr(self, m: dict) -> dict:
+        if not hasattr(self.module, m["name"]):
+            return {"missing": True}
+        value = getattr(self.module, m["name"])
+        return {"value": encode(value), "callable": callable(value), "type": type(value).__name__}
+
+    async def op_anext(self, m: dict) -> dict:
+        value = await self.handles[m["handle"]].__anext__()
+        return {"value": encode(value)}
+
+    async def op_drain(self, m: dict) -> dict:
+        """Up to ``limit`` items, or until the end: ``{"values": [...], "stop": bool}``."""
+        it = self.handles[m["handle"]]
+        values = []
+        for _ in range(int(m.get("limit", 100000))):
+            try:
+                values.append(encode(await it.__anext__()))
+            except StopAsyncIteration:
+                return {"values": values, "stop": True}
+        return {"values": values, "stop": False}
+
+    async def op_aclose(self, m: dict) -> dict:
+        it = self.handles.pop(m["handle"], None)
+        if it is not None and hasattr(it, "aclose"):
+            await it.aclose()
+        return {}
+
+    async def op_serve(self, m: dict) -> dict:
+        import socket
+
+        import uvicorn
+
+        if not hasattr(self.module, "app"):
+            return {"served": False}
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", int(m["port"])))
+        config = uvicorn.Config(self.tracked(self.module.app), log_level="critical", lifespan="auto",
+                                timeout_graceful_shutdown=1, ws="none")
+        self.server = uvicorn.Server(config)
+        task = asyncio.ensure_future(self.server.serve(sockets=[sock]))
+        while not self.server.started and not task.done():
+            await asyncio.sleep(0.005)
+        if task.done():  # the app refused to start (lifespan error, ...)
+            exc = task.exception() if not task.cancelled() else None
+            if exc is None and isinstance(self.lifespan_error, BaseException):
+                exc = self.lifespan_error
+            return {"served": False, "error": describe(exc, self.learner_file) if exc else None}
+        return {"served": True}
+
+    lifespan_error: BaseException | None = None
+
+    def tracked(self, app: Any):
+        """ASGI wrapper: counts running requests and records the exceptions they raise."""
+        subject = self
+
+        async def wrapper(scope, receive, send):
+            if scope["type"] == "lifespan":
+                try:
+                    return await app(scope, receive, send)
+                except BaseException as exc:
+                    subject.lifespan_error = exc
+                    raise
+            if scope["type"] != "http":
+                return await app(scope, receive, send)
+            subject.active += 1
+            subject.idle.clear()
+            try:
+                await app(scope, receive, send)
+            except Exception as exc:
+                subject.errors.append(describe(exc, subject.learner_file))
+                raise
+            finally:
+                subject.active -= 1
+                if subject.active == 0:
+                    subject.idle.set()
+
+        return wrapper
+
+    async def op_settle(self, m: dict) -> dict:
+        """Wait (bounded) until no request is running; return and clear the errors seen."""
+        if self.active:
+            try:
+                await asyncio.wait_for(self.idle.wait(), float(m.get("within", 2)))
+            except asyncio.TimeoutError:
+                pass
+        errors, self.errors = self.errors, []
+        return {"errors": errors, "active": self.active}
+
+
+def main() -> None:
+    # The private channel, before anything else can print: fd 1 then points at stderr.
+    channel = os.fdopen(os.dup(1), "w", encoding="ascii", newline="\n")
+    os.dup2(2, 1)
+    config = json.loads(sys.stdin.readline())
+    subject = Subject(channel, config)
+    # Imports the learner's app will need anyway, before the guard (they read the kit's files).
+    import uvicorn  # noqa: F401
+
+    import dia3.loader  # noqa: F401
+
+    install_guard(config.get("deny", []), config.get("allow", []))
+    sys.path[:] = [p for p in sys.path if p and os.path.realpath(p) not in {os.path.realpath(d) for d in config.get("deny", [])}]
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    subject.loop = loop
+    subject.idle = asyncio.Event()
+    subject.idle.set()
+    if not subject.load():
+        channel.flush()
+        os._exit(3)
+
+    def reader() -> None:
+        for line in sys.stdin:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            loop.call_soon_threadsafe(subject.receive, message)
+        loop.call_soon_threadsafe(loop.stop)  # the judge went away: so do we
+
+    threading.Thread(target=reader, name="dia3-subject-reader", daemon=True).start()
+    try:
+        loop.run_forever()
+    finally:
+        channel.flush()
+        os._exit(0)  # do not wait for learner threads or generators: the judge decides when we end
+
+
+if __name__ == "__main__":
+    main()
