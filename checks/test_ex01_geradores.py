@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
-import asyncio
+import random
 import time
 
 import pytest
 
-from dia3.harness import LagMonitor, expect_async_iterator, fail, run_async, short
+from dia3.harness import expect_remote_iterator, fail, short
+from dia3.judge import LagProbe
 
 STEP = "ex01_geradores"
 pytestmark = pytest.mark.timeout(10)
 
 
-async def _all(agen) -> list:
-    return [x async for x in agen]
+def _all(exercise, *args, timeout: float = 3, what: str = "") -> list:
+    gen = exercise.subject.call_raw("count", *args)
+    expect_remote_iterator(gen, what=f"count{args!r}".replace(",)", ")"), section="2")
+    return gen.drain(timeout=timeout, what=what or f"percorrer count{args!r}".replace(",)", ")"))
 
 
 @pytest.mark.check("ex01.count.valores", todo=1)
 def test_count_yields_one_to_n(exercise):
-    gen = exercise.count(5)
-    expect_async_iterator(gen, what="count(5)", section="2")
-    got = run_async(_all(gen), timeout=3, what="percorrer count(5)", hint="com delay=0 não há o que esperar.", section="2")
-    if got != [1, 2, 3, 4, 5]:
-        fail("count(5) entregou os números errados.", expected="[1, 2, 3, 4, 5]", got=short(got),
+    n = random.randint(4, 9)
+    got = _all(exercise, n)
+    if got != list(range(1, n + 1)):
+        fail(f"count({n}) entregou os números errados.", expected=short(list(range(1, n + 1))), got=short(got),
              hint="for i in range(1, n + 1): ... yield i  (range(n) começa no 0 e para antes de n).", section="2")
-    empty = run_async(_all(exercise.count(0)), timeout=3, what="count(0)", hint="range(1, 1) é vazio.", section="2")
+    empty = _all(exercise, 0)
     if empty != []:
         fail("count(0) deveria terminar sem entregar nada.", expected="[]", got=short(empty), hint="use range(1, n + 1).", section="2")
 
@@ -33,7 +35,7 @@ def test_count_yields_one_to_n(exercise):
 @pytest.mark.check("ex01.count.espera", todo=1)
 def test_count_waits_between_items(exercise):
     start = time.monotonic()
-    run_async(_all(exercise.count(3, 0.1)), timeout=5, what="count(3, 0.1)", hint="espere `delay` a cada número, não mais.", section="2")
+    _all(exercise, 3, 0.1, timeout=5)
     elapsed = time.monotonic() - start
     if elapsed < 0.25:  # a lower bound: a busy machine only makes it slower
         fail("count(3, 0.1) não esperou entre os números.",
@@ -44,103 +46,65 @@ def test_count_waits_between_items(exercise):
 
 @pytest.mark.check("ex01.count.nao_bloqueia", todo=1)
 def test_count_does_not_block_the_loop(exercise):
-    monitor = LagMonitor()
-
-    async def scenario() -> None:
-        await monitor.start()
-        try:
-            await asyncio.gather(_all(exercise.count(3, 0.1)), _all(exercise.count(3, 0.1)))
-        finally:
-            monitor.stop()
-
+    subject = exercise.subject
+    gens = [subject.call_raw("count", 3, 0.1) for _ in range(2)]
+    for gen in gens:
+        expect_remote_iterator(gen, what="count(3, 0.1)", section="2")
     started = time.monotonic()
-    run_async(scenario(), timeout=6, what="dois count(3, 0.1) ao mesmo tempo", hint="use asyncio.sleep.", section="2.1")
+    with LagProbe(subject) as lag:  # the judge pings the learner's loop while both run together
+        subject.drain_together(gens, timeout=6, what="dois count(3, 0.1) ao mesmo tempo")
     elapsed = time.monotonic() - started
     # time.sleep holds the loop the whole time (0.6 s); a busy machine only adds short hiccups
-    if monitor.blocked > 0.3 and monitor.blocked > 0.5 * elapsed:
+    if lag.blocked > 0.3 and lag.blocked > 0.5 * elapsed:
         fail("count travou o event loop enquanto esperava.",
              expected="o loop livre durante a espera (outras tarefas continuam rodando)",
-             got=f"o loop ficou parado por {monitor.blocked:.2f} s no total".replace(".", ","),
+             got=f"o loop ficou parado por {lag.blocked:.2f} s no total".replace(".", ","),
              hint="time.sleep trava o servidor inteiro; dentro de async def use await asyncio.sleep(delay).",
              section="2.1")
 
 
-class _Numbers:
-    """An async iterable that is not a generator: collect must rely on `async for` only."""
-
-    def __init__(self, n: int) -> None:
-        self.n = n
-
-    def __aiter__(self):
-        self.i = 0
-        return self
-
-    async def __anext__(self) -> int:
-        if self.i >= self.n:
-            raise StopAsyncIteration
-        self.i += 1
-        await asyncio.sleep(0)
-        return self.i * 10
-
-
 @pytest.mark.check("ex01.collect", todo=2)
 def test_collect_returns_every_item(exercise):
-    for source, expected in ((_Numbers(3), [10, 20, 30]), (_Numbers(0), [])):
-        got = run_async(exercise.collect(source), timeout=3, what="collect(...)",
-                        hint="async for item in items: result.append(item)", section="2")
+    """An async iterable that is not a generator: collect must rely on `async for` only."""
+    items = [random.randint(10, 99) for _ in range(random.randint(3, 6))]
+    for expected in (items, []):
+        source = exercise.subject.new_probe(kind="aiterable", items=expected)
+        got = exercise.call("collect", source, timeout=3, what="collect(...)")
         if got != expected:
             fail("collect não devolveu todos os itens, em ordem.", expected=short(expected), got=short(got),
                  hint="percorra com `async for` e guarde cada item numa lista; devolva a lista no fim.", section="2")
 
 
-def _watched(produced: list, closed: list):
-    async def numbers():
-        try:
-            i = 0
-            while True:  # infinite, like a stream that only ends when someone stops reading
-                produced.append(i)
-                yield i
-                i += 1
-                await asyncio.sleep(0)
-        finally:
-            closed.append(True)
-
-    return numbers()
-
-
 @pytest.mark.check("ex01.take.para", todo=3)
 def test_take_stops_after_k(exercise):
-    produced: list = []
-    got = run_async(exercise.take(_watched(produced, []), 3), timeout=3, what="take(gerador_infinito, 3)",
-                    hint="pare (break) assim que tiver k itens: o gerador nunca termina sozinho.", section="2")
-    if got != [0, 1, 2]:
-        fail("take(gen, 3) devolveu os itens errados.", expected="[0, 1, 2]", got=short(got),
-             hint="guarde os itens na ordem em que chegam e pare com k itens.", section="2")
-    if len(produced) > 4:
-        fail("take(gen, 3) consumiu itens demais.", expected="no máximo 3 (ou 4) itens produzidos",
-             got=f"{len(produced)} itens produzidos", hint="pare assim que tiver k itens.", section="2")
+    k = random.randint(3, 6)
+    probe = exercise.subject.new_probe(infinite=True)  # never ends, like a stream that only stops when nobody reads
+    got = exercise.call("take", probe, k, timeout=3, what=f"take(gerador_infinito, {k})")
+    if got != list(range(k)):
+        fail(f"take(gen, {k}) devolveu os itens errados.", expected=short(list(range(k))), got=short(got),
+             hint="guarde os itens na ordem em que chegam e pare (break) assim que tiver k itens.", section="2")
+    if len(probe.pulled) != k:
+        fail(f"take(gen, {k}) pediu itens demais ao gerador.", expected=f"exatamente {k} itens produzidos",
+             got=f"{len(probe.pulled)} itens produzidos",
+             hint="confira o tamanho da lista logo depois de guardar cada item (e pare ali), não antes de pedir o próximo.",
+             section="2")
 
 
 @pytest.mark.check("ex01.take.fecha", todo=3)
 def test_take_closes_the_generator(exercise):
+    subject = exercise.subject
     for k in (2, 0):
-        closed: list = []
-        gen = _watched([], closed)  # we keep a reference: only take() itself can close it
-
-        async def scenario() -> tuple[list, bool]:
-            got = await exercise.take(gen, k)
-            if k == 0:  # a generator that never started has no `finally` to run: is it closed?
-                try:
-                    await gen.__anext__()
-                except StopAsyncIteration:
-                    return got, True
-                return got, False
-            return got, bool(closed)
-
-        got, was_closed = run_async(scenario(), timeout=3, what=f"take(gen, {k})", hint="pare com k itens.", section="4.2")
+        probe = subject.new_probe(infinite=True)
+        gen = subject.probe_handle(probe)  # kept in the subject: we can still pull from it afterwards
+        got = exercise.call("take", gen, k, timeout=3, what=f"take(gen, {k})")
         if got != list(range(k)):
             fail(f"take(gen, {k}) devolveu os itens errados.", expected=short(list(range(k))), got=short(got),
                  hint="k == 0 devolve [] sem consumir nada.", section="2")
+        if k:
+            was_closed = probe.closed
+        else:  # a generator that never started has no `finally` to run: is it closed?
+            more, _ = gen.next(timeout=3)
+            was_closed = not more
         if not was_closed:
             fail(f"take(gen, {k}) voltou sem fechar o gerador.",
                  expected="o `finally` do gerador rodou antes de take() voltar",

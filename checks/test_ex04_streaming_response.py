@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
+import random
+import time
 
 import pytest
 
 from dia3.assertions import expect_stream_text
-from dia3.harness import fail, run_async, short
+from dia3.harness import expect_remote_iterator, fail, short
+from dia3.judge import LagProbe
 
 STEP = "ex04_streaming_response"
 pytestmark = pytest.mark.timeout(15)
@@ -17,16 +18,26 @@ TEXT = "Olá, SSE!\nCada  palavra chega sozinha 🚀"
 
 @pytest.mark.check("ex04.fake_tokens", todo=1)
 def test_fake_tokens(exercise):
-    async def collect():
-        return [t async for t in exercise.fake_tokens(TEXT, 0)]
-
-    pieces = run_async(collect(), timeout=3, what="fake_tokens", hint="com atraso 0, não há o que esperar.", section="2")
-    if "".join(pieces) != TEXT:
-        fail("Juntando os pedaços de fake_tokens, o texto não volta igual.", expected=repr(TEXT), got=repr("".join(pieces)),
+    gen = exercise.subject.call_raw("fake_tokens", TEXT, 0)
+    expect_remote_iterator(gen, what="fake_tokens(texto, 0)", section="2")
+    pieces = gen.drain(timeout=3, what="fake_tokens")
+    if "".join(map(str, pieces)) != TEXT:
+        fail("Juntando os pedaços de fake_tokens, o texto não volta igual.", expected=repr(TEXT), got=repr("".join(map(str, pieces))),
              hint="a primeira parte como está, as outras com um espaço na frente (texto.split(' ')).", section="2")
     if len(pieces) < 5 or any(not p for p in pieces):
         fail("fake_tokens não entregou palavra a palavra.", expected="um pedaço (não vazio) por palavra",
              got=short(pieces), hint="um yield por palavra, pulando os pedaços vazios.", section="2")
+    started = time.monotonic()
+    with LagProbe(exercise.subject) as lag:
+        exercise.subject.call_raw("fake_tokens", "um dois três quatro", 0.1).drain(timeout=5, what="fake_tokens com atraso")
+    elapsed = time.monotonic() - started
+    if elapsed < 0.3:
+        fail("fake_tokens não esperou o atraso entre as palavras.", expected="pelo menos 0,4 s para 4 palavras com atraso 0,1",
+             got=f"{elapsed:.2f} s".replace(".", ","), hint="await asyncio.sleep(atraso) antes de cada yield.", section="2")
+    if lag.blocked > 0.25 and lag.blocked > 0.5 * elapsed:
+        fail("fake_tokens travou o event loop enquanto esperava.", expected="o loop livre durante o atraso",
+             got=f"o loop ficou parado {lag.blocked:.2f} s de {elapsed:.2f} s".replace(".", ","),
+             hint="time.sleep para o servidor inteiro; use await asyncio.sleep(atraso).", section="2.1")
 
 
 def _headers_ok(result) -> None:
@@ -58,27 +69,23 @@ def test_events(ex_api):
 
 @pytest.mark.check("ex04.eco.streaming_real", todo=[1, 2, 3])
 def test_first_events_arrive_before_the_end(ex_api, exercise):
-    """The source is held after two words: those must already be at the client."""
-    gate = threading.Event()
-    original = exercise.fake_tokens
-
-    async def held(texto, atraso=0.0):
-        yield "primeira"
-        yield " segunda"
-        await asyncio.to_thread(gate.wait, 10)
-        yield " fim"
-
-    exercise.fake_tokens = held
-    try:
-        result = ex_api.stream("/eco", {"texto": "x", "atraso": 0}, headers={}, read_timeout=4,
-                               until=lambda events: len(events) >= 2)
-    finally:
-        gate.set()
-        exercise.fake_tokens = original
-    got = [e.data for e in result.events]
-    if got[:2] != ["primeira", " segunda"]:
+    """Words 0.3 s apart: a real stream delivers the first long before the last; a buffered one
+    delivers them together. Only the contract is used (texto, atraso), never the module's names."""
+    words = [random.choice(["sol", "mar", "rio", "céu", "luz", "som"]) for _ in range(5)]
+    started = time.monotonic()
+    with LagProbe(exercise.subject) as lag:
+        result = ex_api.stream("/eco", {"texto": " ".join(words), "atraso": 0.3}, headers={}, read_timeout=6)
+    elapsed = time.monotonic() - started
+    tokens = [e for e in result.events if e.data != "[DONE]"]
+    spread = tokens[-1].arrived_at - tokens[0].arrived_at if len(tokens) >= 2 else 0.0
+    if len(tokens) < 2 or spread < 0.45:
         fail("POST /eco não entregou nada enquanto a fonte ainda gerava.",
-             expected="as duas primeiras palavras no cliente antes da última existir",
-             got=f"{short(got)} ({result.error or 'resposta terminou'})",
+             expected="as palavras chegando uma a uma, ~0,3 s entre elas (a 1ª bem antes da última)",
+             got=(f"{len(tokens)} evento(s), o 1º e o último com {spread:.2f} s de diferença".replace(".", ",")
+                  + (f" ({result.error})" if result.error else "")),
              hint="passe o gerador direto ao StreamingResponse; juntar tudo numa lista (ou usar "
              "fake_tokens fora de eventos) espera o fim antes de mandar o primeiro byte.", section="1")
+    if lag.blocked > 0.4 and lag.blocked > 0.5 * elapsed:
+        fail("POST /eco travou o event loop enquanto esperava a fonte.", expected="o loop livre entre as palavras",
+             got=f"o loop ficou parado {lag.blocked:.2f} s de {elapsed:.2f} s".replace(".", ","),
+             hint="time.sleep dentro de um async def para o servidor inteiro; use await asyncio.sleep.", section="2.1")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
 
-from dia3.harness import LagMonitor, expect_async_iterator, fail, run_async, short
+from dia3.harness import expect_remote_iterator, fail, short
+from dia3.judge import LagProbe, SubjectTimeout
 from dia3.mockllm import Scenario, reply_text, reply_tokens
 from dia3.pytest_plugin import CHECK_DEFAULT_MODEL
 
@@ -16,14 +16,14 @@ pytestmark = pytest.mark.timeout(15)
 PROMPT = "Explique SSE em 3 bullets"
 
 
+def _start(exercise, prompt=PROMPT, model=None):
+    gen = exercise.subject.call_raw("stream_llm", prompt, model) if model else exercise.subject.call_raw("stream_llm", prompt)
+    expect_remote_iterator(gen, what="stream_llm(prompt)", section="4")
+    return gen
+
+
 def _collect(exercise, prompt=PROMPT, model=None) -> list:
-    gen = exercise.stream_llm(prompt, model) if model else exercise.stream_llm(prompt)
-    expect_async_iterator(gen, what="stream_llm(prompt)", section="4")
-
-    async def go():
-        return [piece async for piece in gen]
-
-    return run_async(go(), timeout=8, what="stream_llm", hint="percorra llm.astream até o fim.", section="4")
+    return _start(exercise, prompt, model).drain(timeout=8, what="stream_llm (percorrer llm.astream até o fim)")
 
 
 @pytest.mark.check("ex06.stream.pedacos", todo=1)
@@ -55,53 +55,50 @@ def test_stream_uses_the_model_asked(exercise, fresh_mock):
 @pytest.mark.check("ex06.stream.aos_poucos", todo=1)
 def test_stream_yields_while_the_model_generates(exercise, fresh_mock):
     fresh_mock.set_scenario(Scenario(hold_after=3))  # the mock stops after 3 tokens until released
-
-    async def first_three():
-        gen = exercise.stream_llm(PROMPT)
-        got = []
-        try:
-            while len(got) < 3:
-                got.append(await asyncio.wait_for(anext(gen), 4))
-        except (TimeoutError, StopAsyncIteration):
-            pass
-        finally:
-            fresh_mock.release()
-            await gen.aclose()
-        return got
-
-    got = run_async(first_three(), timeout=10, what="stream_llm com o modelo pausado",
-                    hint="faça yield de cada chunk assim que chega; não espere o fim da resposta.", section="4")
+    gen = _start(exercise)
+    got = []
+    try:
+        while len(got) < 3:
+            more, value = gen.next(timeout=4, what="o próximo pedaço de stream_llm")
+            if not more:
+                break
+            got.append(value)
+    except SubjectTimeout:
+        pass
+    finally:
+        fresh_mock.release()
     if got != reply_tokens(PROMPT, CHECK_DEFAULT_MODEL)[:3]:
         fail("stream_llm não entregou nada enquanto o modelo ainda gerava.",
              expected="os 3 primeiros pedaços antes do modelo terminar", got=f"{short(got)} em 4 s",
              hint="use astream e faça yield a cada chunk; ainvoke (ou juntar tudo) espera a resposta inteira.", section="4")
+    gen.aclose(timeout=5)
 
 
 @pytest.mark.check("ex06.stream.nao_bloqueia", todo=1)
 def test_stream_keeps_the_loop_free(exercise, fresh_mock):
     fresh_mock.set_scenario(Scenario(token_delay=0.015))
-    monitor = LagMonitor()
-
-    async def go():
-        await monitor.start()
-        try:
-            return [piece async for piece in exercise.stream_llm(PROMPT)]
-        finally:
-            monitor.stop()
-
+    gen = _start(exercise)
     started = time.monotonic()
-    run_async(go(), timeout=10, what="stream_llm",
-              hint="use async for em llm.astream; nada de chamadas síncronas (llm.stream, time.sleep).", section="2.1")
+    with LagProbe(exercise.subject) as lag:
+        gen.drain(timeout=10, what="stream_llm")
     elapsed = time.monotonic() - started
-    if monitor.blocked > 0.25 and monitor.blocked > 0.5 * elapsed:
+    if lag.blocked > 0.25 and lag.blocked > 0.5 * elapsed:
         fail("stream_llm travou o event loop enquanto esperava o modelo.", expected="o loop livre (o servidor atende outros)",
-             got=f"o loop ficou parado {monitor.blocked:.2f} s".replace(".", ","),
+             got=f"o loop ficou parado {lag.blocked:.2f} s".replace(".", ","),
              hint="llm.stream() e llm.invoke() são síncronos: use astream/ainvoke com async for/await.", section="2.1")
 
 
 @pytest.mark.check("ex06.ask", todo=2)
 def test_ask_returns_the_whole_text(exercise, fresh_mock):
-    got = run_async(exercise.ask_llm(PROMPT), timeout=8, what="ask_llm", hint="await llm.ainvoke(...)", section="4")
+    fresh_mock.set_scenario(Scenario(first_token_delay=0.4))
+    started = time.monotonic()
+    with LagProbe(exercise.subject) as lag:
+        got = exercise.call("ask_llm", PROMPT, timeout=8, what="ask_llm (await llm.ainvoke(...))")
+    elapsed = time.monotonic() - started
+    if lag.blocked > 0.25 and lag.blocked > 0.5 * elapsed:
+        fail("ask_llm travou o event loop enquanto esperava o modelo.", expected="o loop livre durante a espera",
+             got=f"o loop ficou parado {lag.blocked:.2f} s de {elapsed:.2f} s".replace(".", ","),
+             hint="llm.invoke() é síncrono: dentro de async def use await llm.ainvoke(...).", section="2.1")
     want = reply_text(PROMPT, CHECK_DEFAULT_MODEL)
     if got != want:
         hint = "devolva message.content (o texto), não a mensagem inteira." if not isinstance(got, str) else "devolva o content da mensagem do ainvoke, sem mexer."

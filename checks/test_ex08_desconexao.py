@@ -17,7 +17,8 @@ PROMPT = "Explique SSE em 3 bullets"
 
 
 def _stats(exercise) -> dict:
-    return dict(getattr(exercise, "STATS", {}))
+    stats = exercise.subject.getattr("STATS", {})
+    return dict(stats) if isinstance(stats, dict) else {}
 
 
 @pytest.mark.check("ex08.stream_completo", todo=[1, 2])
@@ -25,7 +26,7 @@ def test_full_stream_is_counted(ex_api, exercise, exercise_server):
     before = _stats(exercise)
     result = ex_api.stream("/api/generate", {"prompt": PROMPT})
     expect_stream_text(result, reply_text(PROMPT, CHECK_DEFAULT_MODEL), where="POST /api/generate", section="4.2")
-    exercise_server.app.settle(3)
+    exercise_server.subject.settle(3)
     after = _stats(exercise)
     if after.get("completos") != before.get("completos", 0) + 1 or after.get("cancelados") != before.get("cancelados"):
         fail("Um stream que foi até o fim não foi contado como completo.", expected="STATS['completos'] + 1",
@@ -55,7 +56,7 @@ def test_disconnect_cancels_the_model(ex_api, exercise, exercise_server, mock):
              expected="a requisição ao modelo cancelada logo depois da desconexão",
              got=f"requisição ao modelo: {status}", hint="percorra o astream dentro de `async with aclosing(...)`; "
              "se usar uma task, cancele-a num finally.", section="4.2")
-    exercise_server.app.settle(3)  # the request has finished in the server (its except/finally ran)
+    exercise_server.subject.settle(3)  # the request has finished in the server (its except/finally ran)
     after = _stats(exercise)
     if after.get("cancelados") != before.get("cancelados", 0) + 1 or after.get("completos") != before.get("completos"):
         fail("A desconexão não foi contada como cancelamento.", expected="STATS['cancelados'] + 1 (e completos igual)",

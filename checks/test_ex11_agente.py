@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dia3.harness import expect_async_iterator, fail, run_async, short
+from dia3.harness import expect_remote_iterator, fail, short
 from dia3.mockllm import reply_tokens, tool_reply_tokens
 from dia3.pytest_plugin import CHECK_DEFAULT_MODEL
 
@@ -16,13 +16,9 @@ WITHOUT_TOOL = "Explique SSE em 3 bullets"
 
 
 def _collect(exercise, question: str) -> list:
-    gen = exercise.stream_agent(question)
-    expect_async_iterator(gen, what="stream_agent(pergunta)", section="4.3")
-
-    async def go():
-        return [piece async for piece in gen]
-
-    return run_async(go(), timeout=15, what="stream_agent", hint="percorra agent.astream até o fim.", section="4.3")
+    gen = exercise.subject.call_raw("stream_agent", question)
+    expect_remote_iterator(gen, what="stream_agent(pergunta)", section="4.3")
+    return gen.drain(timeout=15, what="stream_agent (percorrer agent.astream até o fim)")
 
 
 @pytest.mark.check("ex11.agente.usa_a_ferramenta", todo=[1, 2])

@@ -17,9 +17,10 @@ import pytest
 from jose import jwt
 
 from dia3.assertions import AUTH_HINTS, auth_cases, expect_no_leak, expect_sse_response, expect_status, expect_stream_text
-from dia3.harness import LoadError, alg_none_token, fail, load_module, make_token, patched_environ, short
+from dia3.harness import alg_none_token, fail, make_token, short
+from dia3.judge import ImportFailed, LagProbe, LearnerError, Subject
 from dia3.mockllm import Scenario, reply_text
-from dia3.pytest_plugin import CHECK_DEFAULT_MODEL, CHECK_EXPIRE_MINUTES
+from dia3.pytest_plugin import CHECK_DEFAULT_MODEL, CHECK_EXPIRE_MINUTES, deny_for, subject_env
 
 PROMPT = "Explique SSE em 3 bullets"
 ROUTES = ["/api/generate", "/chat"]
@@ -37,44 +38,62 @@ def stream_body(path: str, **extra) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 
-def _import_copy(target_dir, tmp_path, env):
-    """Import a copy of template.py from an empty folder (so no .env is found) under ``env``."""
+def _copy_subject(target_dir, tmp_path, check_env, **changes) -> Subject:
+    """A subject process for a copy of template.py in an empty folder (so no .env is found),
+    with the check environment changed by ``changes`` (None removes a variable)."""
     copy = tmp_path / "template.py"
     shutil.copy(target_dir / "template.py", copy)
-    with patched_environ(env):
-        return load_module(copy)
+    env = subject_env(check_env)
+    for key, value in changes.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return Subject(copy, env=env, deny=deny_for(target_dir), allow=[tmp_path])
 
 
 WEAK_SECRETS = ["secret", "changeme", "change-me", "your-secret-key", "supersecret", "segredo", "dev", "jwt-secret", ""]
 
 
 @pytest.mark.check("config.segredo_ausente", todo=1)
-def test_secret_unset_uses_random_secret_and_warns(learner, target_dir, tmp_path):
+def test_secret_unset_uses_random_secret_and_warns(learner, target_dir, tmp_path, check_env):
+    subject = _copy_subject(target_dir, tmp_path, check_env, JWT_SECRET_KEY=None)
     try:
-        loaded = _import_copy(target_dir, tmp_path, {"JWT_SECRET_KEY": None})
-    except LoadError as err:
-        fail(
-            "Sem JWT_SECRET_KEY no ambiente, o app deveria subir (com um aviso), mas não importou.",
-            expected="importar normalmente, com um segredo aleatório e um aviso",
-            got=f"{type(err.exc).__name__}: {short(str(err.exc))}",
-            hint="se JWT_SECRET_KEY estiver vazia, gere uma com secrets.token_urlsafe(48) e avise com warnings.warn.",
-            section="5.1",
-        )
-    if "JWT_SECRET_KEY" not in loaded.output:
-        fail(
-            "Sem JWT_SECRET_KEY, o app subiu calado.",
-            expected="um aviso que cite JWT_SECRET_KEY (warnings.warn, logging ou print)",
-            got=f"saída na importação: {short(loaded.output or '(nada)')}",
-            hint="quem roda o servidor precisa saber que os tokens vão deixar de valer ao reiniciar.",
-            section="5.1",
-        )
-    from fastapi.testclient import TestClient
-
-    with TestClient(loaded.module.app, raise_server_exceptions=False) as client:
-        for weak in WEAK_SECRETS:
-            token = make_token(weak or "x", sub="admin") if weak else alg_none_token()
-            resp = client.post("/api/generate", json={"prompt": PROMPT}, headers={"Authorization": f"Bearer {token}"})
-            if resp.status_code != 401:
+        try:
+            subject.start()
+        except ImportFailed as err:
+            fail(
+                "Sem JWT_SECRET_KEY no ambiente, o app deveria subir (com um aviso), mas não importou.",
+                expected="importar normalmente, com um segredo aleatório e um aviso",
+                got=short(err.error.text if err.error else err.message),
+                hint="se JWT_SECRET_KEY estiver vazia, gere uma com secrets.token_urlsafe(48) e avise com warnings.warn.",
+                section="5.1",
+            )
+        output = str(subject.ready.get("output", ""))
+        if "JWT_SECRET_KEY" not in output:
+            fail(
+                "Sem JWT_SECRET_KEY, o app subiu calado.",
+                expected="um aviso que cite JWT_SECRET_KEY (warnings.warn, logging ou print)",
+                got=f"saída na importação: {short(output or '(nada)')}",
+                hint="quem roda o servidor precisa saber que os tokens vão deixar de valer ao reiniciar.",
+                section="5.1",
+            )
+        client = httpx.Client(base_url=subject.serve(), timeout=10, trust_env=False)
+        with client:
+            for weak in WEAK_SECRETS:
+                token = make_token(weak or "x", sub="admin") if weak else alg_none_token()
+                resp = client.post("/api/generate", json={"prompt": PROMPT}, headers={"Authorization": f"Bearer {token}"})
+                if resp.status_code == 401:
+                    continue
+                pending = [e for e in subject.settle(2) if e.todo is not None]
+                if pending:  # the secret may be right: the code that checks tokens is not written yet
+                    fail(
+                        f"Não dá para conferir o segredo ainda: depende do TODO {pending[0].todo}.",
+                        expected="401 para um token assinado com um segredo conhecido",
+                        got=f"status {resp.status_code}: {short(pending[0].message, 120)}",
+                        hint=f"o TODO 1 pode estar certo; termine o TODO {pending[0].todo} e rode de novo.",
+                        section=f"5.{pending[0].todo}",
+                    )
                 fail(
                     "Sem JWT_SECRET_KEY, o app aceitou um token assinado com um segredo conhecido.",
                     expected="401 para um token assinado com " + (repr(weak) if weak else "alg none"),
@@ -83,31 +102,38 @@ def test_secret_unset_uses_random_secret_and_warns(learner, target_dir, tmp_path
                     "qualquer um que leia o código. Sem a variável, gere um aleatório.",
                     section="5.1",
                 )
+    finally:
+        subject.kill()
+
+
+def _mentions_the_rule(text: str) -> bool:
+    return "JWT_SECRET_KEY" in text or "32" in text
 
 
 @pytest.mark.check("config.segredo_curto", todo=1)
-def test_short_secret_refuses_to_start(learner, target_dir, tmp_path):
+def test_short_secret_refuses_to_start(learner, target_dir, tmp_path, check_env):
+    subject = _copy_subject(target_dir, tmp_path, check_env, JWT_SECRET_KEY="curta-demais-123")
     try:
-        loaded = _import_copy(target_dir, tmp_path, {"JWT_SECRET_KEY": "curta-demais-123"})
-    except LoadError as err:
-        if "JWT_SECRET_KEY" not in str(err.exc) and "32" not in str(err.exc):
-            fail(
-                "Com JWT_SECRET_KEY curta o app recusou subir, mas a mensagem não explica o motivo.",
-                expected="um erro que cite JWT_SECRET_KEY e o mínimo de 32 caracteres",
-                got=f"{type(err.exc).__name__}: {short(str(err.exc))}",
-                hint="levante RuntimeError com uma mensagem que diga o que fazer.",
-                section="5.1",
-            )
-        return
-    # It imported: maybe it refuses at startup (lifespan).
-    try:
-        from fastapi.testclient import TestClient
-
-        with TestClient(loaded.module.app):
-            pass
-    except BaseException as exc:  # noqa: BLE001 - any refusal at startup counts
-        if "JWT_SECRET_KEY" in str(exc) or "32" in str(exc):
+        try:
+            subject.start()
+        except ImportFailed as err:
+            text = err.error.message if err.error else err.message
+            if not _mentions_the_rule(text):
+                fail(
+                    "Com JWT_SECRET_KEY curta o app recusou subir, mas a mensagem não explica o motivo.",
+                    expected="um erro que cite JWT_SECRET_KEY e o mínimo de 32 caracteres",
+                    got=short(err.error.text if err.error else err.message),
+                    hint="levante RuntimeError com uma mensagem que diga o que fazer.",
+                    section="5.1",
+                )
             return
+        try:  # it imported: maybe it refuses at startup (lifespan)
+            subject.serve()
+        except LearnerError as exc:
+            if _mentions_the_rule(exc.message):
+                return
+    finally:
+        subject.kill()
     fail(
         "Com JWT_SECRET_KEY de 16 caracteres o app subiu normalmente.",
         expected="recusar subir (RuntimeError) com uma mensagem clara",
@@ -436,11 +462,11 @@ def test_client_disconnect_cancels_the_model(api, mock):
 @pytest.mark.check("generate.event_loop_livre", todo=(3, 4))
 def test_event_loop_is_not_blocked(api, mock, app_server):
     mock.set_scenario(Scenario(token_delay=0.02, first_token_delay=0.3))
-    app_server.lag.reset()
     started = time.monotonic()
-    result = _ask(api, mock)
+    with LagProbe(app_server.subject) as lag:
+        result = _ask(api, mock)
     elapsed = time.monotonic() - started
-    blocked = app_server.lag.blocked
+    blocked = lag.blocked
     expect_sse_response(result, where="POST /api/generate")
     # A correct app is blocked for a few percent of the stream; time.sleep or a synchronous
     # client hold it most of the time. The wide margin keeps a loaded 2-core machine green.
@@ -448,7 +474,7 @@ def test_event_loop_is_not_blocked(api, mock, app_server):
         fail(
             "POST /api/generate: o event loop ficou travado durante o stream.",
             expected="o loop livre enquanto se espera o modelo (await)",
-            got=f"loop travado {blocked:.2f} s de {elapsed:.2f} s de stream (pior trecho: {app_server.lag.worst:.2f} s)".replace(".", ","),
+            got=f"loop travado {blocked:.2f} s de {elapsed:.2f} s de stream (pior trecho: {lag.worst:.2f} s)".replace(".", ","),
             hint="time.sleep e llm.stream() (síncrono) param o servidor inteiro; use await asyncio.sleep e "
             "`async for ... in llm.astream(...)`.",
             section="2.1",

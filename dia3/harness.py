@@ -424,3 +424,27 @@ def expect_async_iterator(obj: Any, *, what: str, section: str) -> None:
         hint="declare a função com `async def` e use `yield` dentro dela.",
         section=section,
     )
+
+
+def expect_remote_iterator(value: Any, *, what: str, section: str) -> None:
+    """What a learner's function returned (through the subject) must be something `async for` takes."""
+    from dia3.judge import Opaque, RemoteIterator
+
+    if isinstance(value, RemoteIterator):
+        return
+    if isinstance(value, Opaque) and value.type == "coroutine":
+        fail(
+            f"{what} devolveu uma coroutine, não um async generator.",
+            expected="um async generator (uma função `async def` com `yield`)",
+            got="uma coroutine (`async def` sem `yield`, ou que faz `return` de uma lista)",
+            hint="troque o return de uma lista por `yield` de cada item: quem consome recebe cada um "
+            "assim que fica pronto.",
+            section=section,
+        )
+    fail(
+        f"{what} não devolveu algo que `async for` consiga percorrer.",
+        expected="um async generator (uma função `async def` com `yield`)",
+        got=f"{getattr(value, 'type', type(value).__name__)}: {short(value, 120)}",
+        hint="declare a função com `async def` e use `yield` dentro dela.",
+        section=section,
+    )

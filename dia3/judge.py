@@ -360,6 +360,16 @@ class Subject:
         self.probes[probe.id] = probe
         return probe
 
+    def probe_handle(self, probe: Probe) -> "RemoteIterator":
+        """The probe built in the subject now, kept there: pass it to learner code, pull it later."""
+        reply = self.request("probe", spec=probe.spec())
+        return RemoteIterator(self, reply["handle"], reply.get("type", ""))
+
+    def drain_together(self, iterators: list["RemoteIterator"], timeout: float, what: str) -> list[list]:
+        """Drain several iterators at the same time (their work interleaves on the subject's loop)."""
+        ids = [self.send("drain", handle=it.handle) for it in iterators]
+        return [decode(self.wait(rid, timeout, what).get("values", [])) for rid in ids]
+
 
 class RemoteIterator:
     """An async iterator living in the subject, driven from here."""
