@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import shutil
 import time
 from datetime import datetime, timezone
@@ -18,9 +19,9 @@ from jose import jwt
 
 from dia3.assertions import AUTH_HINTS, auth_cases, expect_no_leak, expect_sse_response, expect_status, expect_stream_text
 from dia3.harness import alg_none_token, fail, make_token, short
-from dia3.judge import ImportFailed, LagProbe, LearnerError, Subject
+from dia3.judge import ImportFailed, LagProbe, LearnerError, Subject  # noqa: F401
 from dia3.mockllm import Scenario, reply_text
-from dia3.pytest_plugin import CHECK_DEFAULT_MODEL, CHECK_EXPIRE_MINUTES, deny_for, subject_env
+from dia3.pytest_plugin import CHECK_DEFAULT_MODEL, CHECK_EXPIRE_MINUTES, new_subject, subject_env, subject_scratch
 
 PROMPT = "Explique SSE em 3 bullets"
 ROUTES = ["/api/generate", "/chat"]
@@ -41,15 +42,17 @@ def stream_body(path: str, **extra) -> dict:
 def _copy_subject(target_dir, tmp_path, check_env, **changes) -> Subject:
     """A subject process for a copy of template.py in an empty folder (so no .env is found),
     with the check environment changed by ``changes`` (None removes a variable)."""
-    copy = tmp_path / "template.py"
+    folder = subject_scratch(tmp_path)
+    copy = folder / "template.py"
     shutil.copy(target_dir / "template.py", copy)
+    os.chmod(copy, 0o644)
     env = subject_env(check_env)
     for key, value in changes.items():
         if value is None:
             env.pop(key, None)
         else:
             env[key] = value
-    return Subject(copy, env=env, deny=deny_for(target_dir), allow=[tmp_path])
+    return new_subject(copy, env, target_dir, allow=[folder])
 
 
 WEAK_SECRETS = ["secret", "changeme", "change-me", "your-secret-key", "supersecret", "segredo", "dev", "jwt-secret", ""]

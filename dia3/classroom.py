@@ -55,6 +55,9 @@ jobs:
         run: |
           python -m pip install --quiet -r kit/requirements.lock
           python -m pip install --quiet --no-deps -e kit
+          # the judge runs the learner's code in a subject process; the reference solutions are
+          # not needed to grade and must not be on the runner for that code to find
+          rm -rf kit/solutions
 """
 
 STEP = """\

@@ -49,31 +49,76 @@ def resolve_names(words: list[str]) -> tuple[list[str], list[str]]:
     return names, unknown
 
 
+def expected_checks(names: list[str], only: str | None = None) -> list[str]:
+    """The check ids (without parameters) the judge must report for these steps: from the weights."""
+    from dia3.grade import load_weights
+
+    wanted = {w.strip() for w in only.split(",") if w.strip()} if only else None
+    return [cid for cid, w in load_weights().items() if w["passo"] in names and (wanted is None or cid in wanted)]
+
+
 def run_checks(names: list[str], target: str | None, timeout: int = 30, only: str | None = None) -> list[dict]:
-    """Run the checks in-process with pytest; return one record per check."""
+    """Run the checks with pytest in this process (the judge); return one record per check.
+
+    The learner's code never runs here: each file runs in a subject child process. The records
+    come straight from the plugin's memory, and every expected check must have one: a check that
+    did not run (or an id nobody expects) is a failure, never a silent pass.
+    """
     import pytest
 
+    from dia3 import pytest_plugin
+
     files = [str(CHECKS_DIR / f"test_{name}.py") for name in names]
-    with tempfile.TemporaryDirectory() as tmp:
-        report = Path(tmp) / "report.json"
-        args = [
-            *files,
-            "-p", "dia3.pytest_plugin",
-            "-p", "no:cacheprovider",
-            "-p", "no:terminal",
-            "-c", str(CHECKS_DIR / "pytest.ini"),
-            "--rootdir", str(CHECKS_DIR),
-            f"--timeout={timeout}",
-            f"--dia3-json={report}",
-        ]
-        if target:
-            args.append(f"--target={target}")
-        if only:
-            args.append(f"--dia3-only={only}")
+    args = [
+        *files,
+        "-p", "dia3.pytest_plugin",
+        "-p", "pytest_timeout",
+        "-p", "no:cacheprovider",
+        "-p", "no:terminal",
+        "-c", str(CHECKS_DIR / "pytest.ini"),
+        "--rootdir", str(CHECKS_DIR),
+        f"--timeout={timeout}",
+    ]
+    if target:
+        args.append(f"--target={target}")
+    if only:
+        args.append(f"--dia3-only={only}")
+    saved = {k: os.environ.get(k) for k in ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "HYPOTHESIS_STORAGE_DIRECTORY")}
+    # Only the plugins the checks need (langsmith's, anyio's… cost a second and do nothing here),
+    # and hypothesis' scratch folder outside the learner's repo.
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = str(Path(tempfile.gettempdir()) / "dia3-hypothesis")
+    try:
         code = pytest.main(args)
-        if not report.exists():
-            raise SystemExit(f"dia3: as verificações não rodaram (pytest saiu com {code}).")
-        return json.loads(report.read_text(encoding="utf-8"))
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    records = [dict(r) for r in pytest_plugin.records()]
+    return complete(records, expected_checks(names, only), code)
+
+
+def complete(records: list[dict], expected: list[str], code: int | str) -> list[dict]:
+    """Records checked against the expected ids: missing ones fail, unknown ones are dropped."""
+    known = set(expected)
+    seen = {r["id"].split("[")[0] for r in records}
+    kept = [r for r in records if r["id"].split("[")[0] in known]
+    from dia3.grade import load_weights
+
+    weights = load_weights()
+    for cid in expected:
+        if cid not in seen:
+            kept.append({
+                "id": cid,
+                "step": weights.get(cid, {}).get("passo", "template"),
+                "passed": False,
+                "message": f"Esta verificação não rodou (o verificador terminou com {code}). Rode `dia3 check` de novo; "
+                "se repetir, avise o instrutor.",
+                "seconds": 0.0,
+            })
+    return kept
 
 
 def _bar(done: int, total: int, width: int = 20) -> str:
@@ -155,17 +200,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     if unknown:
         print(f"dia3: não conheço {', '.join(unknown)}. Disponíveis: {', '.join(available_checks())}", file=sys.stderr)
         return 2
-    records = run_checks(names, args.target, only=args.only)
-    from dia3.pytest_plugin import resolve_target
+    from dia3 import pytest_plugin
 
-    target = resolve_target(args.target)
-    if not args.only and target != REPO_ROOT / "solutions":
+    if args.records:  # for the grader: signed records, the key read from stdin (see grade.py)
+        key = bytes.fromhex(sys.stdin.readline().strip())
+        pytest_plugin.start_signing(args.records, key)
+    records = run_checks(names, args.target, only=args.only)
+    target = pytest_plugin.resolve_target(args.target)
+    if not args.only and not args.target and not args.records:
         _save_progress(target, records)  # the learner's progress survives restarts (dia3 progress)
-    if args.json_file:  # for the grader: a file, so nothing the learner's code prints can garble it
-        Path(args.json_file).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     if args.json:
         print(json.dumps(records, ensure_ascii=False, indent=2))
-    elif not args.json_file:
+    elif not args.records:
         print_report(records, f"{', '.join(names) if len(names) < 4 else f'{len(names)} passos'} em {target}")
     return 0 if records and all(r["passed"] for r in records) else 1
 
@@ -409,7 +455,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
     print(f"dia3 grade — {total} entrega(s) em {folder}; até {args.budget:g} s cada\n", flush=True)
 
     def progress(done: int, total: int, sub) -> None:
-        status = f"{sub.score:5.1f}".replace(".", ",") if sub.status == "corrigido" else grade.STATUS_TEXT[sub.status]
+        status = f"{sub.score:5.1f}".replace(".", ",")
+        if sub.status != "corrigido":
+            status += f" — {grade.STATUS_TEXT[sub.status]}"
         print(f"{_bar(done, total)} {done}/{total}  {sub.name}: {status} ({sub.seconds:g} s)", flush=True)
 
     import signal
@@ -535,7 +583,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--target", help="pasta corrigida (padrão: a raiz do repositório; 'solutions' = referência)")
     p.add_argument("--json", action="store_true", help="um registro JSON por verificação: id, passed, message")
     p.add_argument("--only", metavar="IDS", help="só estas verificações (ex.: generate.done,auth.rejeita)")
-    p.add_argument("--json-file", metavar="ARQUIVO", help="grava os registros JSON neste arquivo (usado pelo dia3 grade)")
+    p.add_argument("--records", metavar="ARQUIVO", help=argparse.SUPPRESS)  # dia3 grade: signed records, key on stdin
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("grade", help="(instrutor) corrige a turma inteira: uma pasta por aluno → notas e relatório")

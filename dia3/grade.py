@@ -1,25 +1,38 @@
-"""`dia3 grade`: grade a whole class — one subprocess per submission, in parallel.
+"""`dia3 grade`: grade a whole class — one judge per submission, in parallel, nothing trusted.
 
-Each submission (a folder, or a .zip of one) is copied to a scratch folder and checked there by
-``python -m dia3.cli check --json-file ...`` with the kit's own checks (never the copy a learner may
-have edited). The process gets a wall-clock budget, an environment with no API key and proxies
-pointed at a closed loopback port, and its output is read through a pipe that keeps only the last
-64 KB. Whatever a submission does — hang, crash the interpreter, print megabytes, delete files,
-fail to parse — it gets a status and the batch goes on.
+For each submission (a folder, or a .zip of one):
+
+1. **Copy, bounded.** Regular files only (a symlink is never followed: not to /dev/urandom, not to
+   /etc/passwd), at most ``MAX_FILES`` files and ``MAX_BYTES`` bytes, inside the time budget.
+2. **Judge apart.** ``python -m dia3.cli check --records FILE`` runs the kit's checks (never a
+   copy the learner may have edited); it never imports learner code, which runs in subject
+   processes it starts (``dia3.subject``) with a memory cap, as an unprivileged user when the
+   grader runs as root, fenced off the kit's solutions, the other submissions and the reports.
+3. **Signed records.** The judge writes each record as its check ends, signed with a key the
+   grader hands it over stdin; a forged, changed or replayed line voids the submission, and the
+   lines written before a timeout still count (partial credit).
+4. **Nothing survives.** The judge's whole process tree is killed, then any process that carries
+   the submission's marker in its environment (a child that called ``setsid``), then, as root,
+   any process of the unprivileged user started during the batch.
+5. **Reports by the grader only**, validated, with every string made printable UTF-8, written
+   atomically at the end; one submission's failure never stops the batch.
 
 Why our own runner and not nbgrader/otter: they grade notebooks; ours are web apps that must be
-served and spoken to over HTTP, which `dia3 check` already does. This module only adds isolation,
-parallelism, points and reports around it.
+served and spoken to over HTTP. What the OS can add on top (a container, a VM) is in
+GUIA_INSTRUTOR.md.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
+import io
 import json
 import os
+import secrets
 import shutil
-import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -35,12 +48,20 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WEIGHTS = REPO_ROOT / "checks" / "pesos.toml"
 OUTPUT_TAIL = 64 * 1024
+MAX_BYTES = 50 * 1024 * 1024  # a whole submission
+MAX_FILE_BYTES = 5 * 1024 * 1024  # one file (bigger ones are left out, and the report says so)
+MAX_FILES = 5000
+SUBJECT_MEMORY = 3 * 1024**3  # address space of one subject (RLIMIT_AS): LangChain needs ~1 GB
+SUBJECT_USER = "nobody"
+SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", ".dia3", "node_modules", ".mypy_cache", ".pytest_cache", ".hypothesis"}
 
 STATUS_TEXT = {
     "corrigido": "corrigido",
-    "nao_importa": "não importa (erro de sintaxe ou na importação)",
+    "nao_importa": "não pôde ser importado (erro de sintaxe, travou ou terminou na importação)",
     "tempo_esgotado": "tempo esgotado (travou?)",
-    "processo_morreu": "o processo morreu (os._exit, falha do interpretador…)",
+    "processo_morreu": "o verificador morreu antes do fim",
+    "resultado_adulterado": "resultado adulterado (registros que o verificador não assinou)",
+    "grande_demais": "entrega grande demais",
     "vazio": "entrega vazia (nenhum arquivo do dia)",
 }
 
@@ -55,7 +76,7 @@ class Submission:
     seconds: float = 0.0
     checks: dict[str, float] = field(default_factory=dict)  # base id → fraction passed
     records: list[dict] = field(default_factory=list)
-    detail: str = ""  # exit code, output tail: why the status
+    detail: str = ""  # why the status: the first cause, the end of the output
 
 
 def load_weights(path: Path = WEIGHTS) -> dict[str, dict]:
@@ -73,96 +94,299 @@ def checks_checksum() -> str:
     return digest.hexdigest()
 
 
+def kit_checksum() -> str:
+    """The checks, the kit code and the reference solutions: compared before and after a batch."""
+    digest = hashlib.sha256(checks_checksum().encode())
+    for path in sorted((REPO_ROOT / "solutions").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def printable(text: str) -> str:
+    """Any string (lone surrogates from undecodable names, control bytes) as valid, visible UTF-8."""
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(ch if ch.isprintable() or ch in "\n\t" else f"\\x{ord(ch):02x}" for ch in text)
+
+
+def _clean(value):
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {printable(str(k)): _clean(v) for k, v in value.items()}
+    return value
+
+
 def find_submissions(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and (p.is_dir() or p.suffix == ".zip"))
+    found = []
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False) or (entry.is_file(follow_symlinks=False) and entry.name.endswith(".zip")):
+            found.append(Path(entry.path))
+    return found
 
 
-def _prepare(source: Path, scratch: Path) -> Path:
-    """Copy (or unzip) one submission into ``scratch``; the original is never touched."""
-    target = scratch / "entrega"
-    if source.suffix == ".zip":
-        with zipfile.ZipFile(source) as archive:
-            archive.extractall(target)  # zipfile drops absolute paths and '..' components
-        entries = [p for p in target.iterdir() if not p.name.startswith(("__MACOSX", "."))]
+# ---------------------------------------------------------------------------------------------
+# Copying a submission, bounded
+# ---------------------------------------------------------------------------------------------
+
+
+class TooBig(Exception):
+    pass
+
+
+class Copier:
+    """Copies regular files only, within a file count, a byte count and a deadline."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.files = 0
+        self.bytes = 0
+        self.skipped: list[str] = []
+
+    def _count(self, size: int) -> None:
+        self.files += 1
+        self.bytes += size
+        if self.files > MAX_FILES:
+            raise TooBig(f"mais de {MAX_FILES} arquivos")
+        if self.bytes > MAX_BYTES:
+            raise TooBig(f"mais de {MAX_BYTES // 2**20} MB")
+        if time.monotonic() > self.deadline:
+            raise TooBig("a cópia passou do tempo")
+
+    def copy_tree(self, src: Path, dst: Path) -> None:
+        dst.mkdir(parents=True, exist_ok=True)
+        with os.scandir(src) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    self.skipped.append(f"{printable(entry.name)} (link simbólico)")
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in SKIP_DIRS:
+                        self.copy_tree(Path(entry.path), dst / entry.name)
+                    continue
+                if not entry.is_file(follow_symlinks=False):  # FIFOs, devices, sockets
+                    self.skipped.append(f"{printable(entry.name)} (não é um arquivo comum)")
+                    continue
+                size = entry.stat(follow_symlinks=False).st_size
+                if size > MAX_FILE_BYTES:
+                    self.skipped.append(f"{printable(entry.name)} ({size // 2**20} MB)")
+                    continue
+                self._count(size)
+                flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+                fd = os.open(entry.path, flags)
+                with os.fdopen(fd, "rb") as fin, open(dst / entry.name, "wb") as fout:
+                    fout.write(fin.read(MAX_FILE_BYTES + 1)[:MAX_FILE_BYTES])
+
+    def unzip(self, archive: Path, dst: Path) -> None:
+        with zipfile.ZipFile(archive) as zf:
+            members = zf.infolist()
+            if len(members) > MAX_FILES or sum(m.file_size for m in members) > MAX_BYTES:
+                raise TooBig("o .zip descompactado passa do limite")
+            for member in members:
+                name = member.filename
+                parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+                if not parts or parts[0] in SKIP_DIRS or member.is_dir():
+                    continue
+                if stat.S_ISLNK(member.external_attr >> 16):
+                    self.skipped.append(f"{printable(name)} (link simbólico no .zip)")
+                    continue
+                if member.file_size > MAX_FILE_BYTES:
+                    self.skipped.append(f"{printable(name)} ({member.file_size // 2**20} MB)")
+                    continue
+                self._count(member.file_size)
+                out = dst.joinpath(*parts)
+                out.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(member) as fin, open(out, "wb") as fout:
+                    fout.write(fin.read(MAX_FILE_BYTES + 1)[:MAX_FILE_BYTES])
+
+
+def prepare(source: Path, target: Path, deadline: float) -> tuple[Path, list[str]]:
+    """Copy (or unzip) one submission into ``target``; the original is never touched."""
+    copier = Copier(deadline)
+    if source.suffix == ".zip" and source.is_file():
+        copier.unzip(source, target)
+        entries = [p for p in target.iterdir() if not p.name.startswith(("__MACOSX", "."))] if target.exists() else []
         if len(entries) == 1 and entries[0].is_dir():  # a zip of the folder, not of its contents
-            target = entries[0]
+            return entries[0], copier.skipped
     else:
-        shutil.copytree(source, target, symlinks=False, ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__", ".dia3"))
-    return target
+        copier.copy_tree(source, target)
+    return target, copier.skipped
+
+
+# ---------------------------------------------------------------------------------------------
+# Running one submission
+# ---------------------------------------------------------------------------------------------
+
+
+def _sandbox_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("OPENAI_", "LANGCHAIN_", "LANGSMITH_", "AZURE_", "ANTHROPIC_", "DIA3_"))}
+    dead = "http://127.0.0.1:9"  # discard port: a library that ignores NO_PROXY still goes nowhere
+    env.update(HOME=str(home), HTTP_PROXY=dead, HTTPS_PROXY=dead, ALL_PROXY=dead, http_proxy=dead, https_proxy=dead,
+               NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost", PYTHONIOENCODING="utf-8",
+               PYTHONDONTWRITEBYTECODE="1", HF_HUB_OFFLINE="1", TMPDIR=str(home))
+    return env
+
+
+def read_signed(path: Path, key: bytes) -> tuple[list[dict], bool, bool]:
+    """(records, ended, tampered) from the judge's signed lines."""
+    records: list[dict] = []
+    try:
+        raw = path.read_bytes()[: 20 * 1024 * 1024]
+    except OSError:
+        return [], False, False
+    ended = False
+    for number, line in enumerate(raw.splitlines(), start=1):
+        try:
+            wrapper = json.loads(line)
+            body = wrapper["body"]
+            good = hmac.compare_digest(hmac.new(key, body.encode(), "sha256").hexdigest(), str(wrapper["mac"]))
+            data = json.loads(body)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return records, False, True
+        if not good or data.get("seq") != number or ended:
+            return records, False, True
+        record = data.get("r")
+        if isinstance(record, dict) and record.get("end"):
+            ended = record.get("count") == number - 1
+            if not ended:
+                return records, False, True
+            continue
+        if not valid_record(record):
+            return records, False, True
+        records.append(record)
+    return records, ended, False
+
+
+def valid_record(record) -> bool:
+    return (
+        isinstance(record, dict)
+        and isinstance(record.get("id"), str)
+        and isinstance(record.get("step"), str)
+        and isinstance(record.get("passed"), bool)
+        and isinstance(record.get("message"), str)
+        and isinstance(record.get("seconds", 0), (int, float))
+    )
+
+
+@dataclass
+class Batch:
+    """What every submission of one run shares: the scratch root, the fences, the limits."""
+
+    root: Path
+    deny: list[Path]
+    user: str | None
+    memory: int
+    started: float = field(default_factory=time.time)
+    running: dict[int, str] = field(default_factory=dict)  # judge pid → marker
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _as_subject_user(path: Path, user: str | None) -> None:
+    """Let the unprivileged user read (and write, for scratch files) its own copy only."""
+    if not user:
+        return
+    import pwd
+
+    pw = pwd.getpwnam(user)
+    for dirpath, dirnames, filenames in os.walk(path):
+        os.chown(dirpath, pw.pw_uid, pw.pw_gid)
+        for name in filenames:
+            os.chown(os.path.join(dirpath, name), pw.pw_uid, pw.pw_gid)
+
+
+def grade_one(source: Path, budget: float, steps: list[str], batch: Batch) -> Submission:
+    from dia3.cli import complete, expected_checks
+    from dia3.procs import kill_tree, sweep
+
+    start = time.monotonic()
+    deadline = start + budget
+    name = printable(source.stem if source.suffix == ".zip" else source.name)
+    scratch = Path(tempfile.mkdtemp(prefix="s-", dir=batch.root))  # 0700, random name
+    try:
+        try:
+            target, skipped = prepare(source, scratch / "entrega", deadline)
+        except TooBig as exc:
+            return Submission(name, "grande_demais", detail=f"{exc}; nada foi corrigido")
+        except (OSError, zipfile.BadZipFile, UnicodeError, ValueError) as exc:
+            return Submission(name, "vazio", detail=printable(f"não consegui abrir a entrega: {exc}"))
+        if not (target / "template.py").is_file() and not (target / "exercises").is_dir():
+            return Submission(name, "vazio", detail="sem template.py nem exercises/")
+        judge_dir = scratch / "juiz"
+        judge_dir.mkdir(mode=0o700)
+        _as_subject_user(scratch / "entrega", batch.user)
+        os.chmod(scratch, 0o711)  # the subject may pass through to its copy, not list or read the judge's
+        records_path = judge_dir / "registros.jsonl"
+        key = secrets.token_bytes(32)
+        marker = secrets.token_hex(12)
+        env = _sandbox_env(judge_dir)
+        env.update(DIA3_SUBMISSION=marker, DIA3_SUBJECT_MEMORY=str(batch.memory),
+                   DIA3_DENY=os.pathsep.join(str(p) for p in [*batch.deny, batch.root]),
+                   DIA3_ALLOW=str(scratch / "entrega"))
+        if batch.user:
+            env["DIA3_SUBJECT_USER"] = batch.user
+        cmd = [sys.executable, "-m", "dia3.cli", "check", *steps, "--target", str(target), "--records", str(records_path)]
+        kept = bytearray()
+        popen_kw = {"start_new_session": True} if os.name == "posix" else {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+        proc = subprocess.Popen(cmd, cwd=judge_dir, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, **popen_kw)
+        with batch.lock:
+            batch.running[proc.pid] = marker
+        reader = threading.Thread(target=_tail_reader, args=(proc.stdout, kept), daemon=True)
+        reader.start()
+        try:
+            proc.stdin.write(key.hex().encode() + b"\n")
+            proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            code = None
+        finally:
+            kill_tree(proc.pid)  # the judge and its subjects
+            sweep("DIA3_SUBMISSION", marker)  # children that left the tree (setsid, double fork)
+            proc.wait()
+            with batch.lock:
+                batch.running.pop(proc.pid, None)
+        reader.join(5)
+        tail = printable(kept.decode("utf-8", "replace")[-2000:])
+        seconds = round(time.monotonic() - start, 1)
+        records, ended, tampered = read_signed(records_path, key)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    note = f"arquivos deixados de fora: {', '.join(skipped[:5])}" if skipped else ""
+    if tampered:
+        return Submission(name, "resultado_adulterado", seconds=seconds,
+                          detail="os registros do verificador foram alterados ou forjados; nenhuma nota foi dada")
+    expected = expected_checks(steps or _all_steps())
+    if code is None:
+        status, detail = "tempo_esgotado", f"passou de {budget:g} s; as verificações até ali contam. Fim da saída:\n{tail}"
+    elif not ended:
+        status, detail = "processo_morreu", f"o verificador saiu com {code} antes do fim; fim da saída:\n{tail}"
+    else:
+        status, detail = "corrigido", ""
+        template = [r for r in records if r["step"] == "template"]
+        if template and all(r.get("cause") in ("import", "died") for r in template):
+            status = "nao_importa"
+            detail = template[0]["message"]
+    records = complete(records, expected, code if code is not None else "tempo esgotado")
+    return Submission(name, status, seconds=seconds, records=records, detail="\n".join(x for x in (detail, note) if x))
+
+
+def _all_steps() -> list[str]:
+    from dia3.cli import available_checks
+
+    return available_checks()
 
 
 def _tail_reader(stream, keep: bytearray) -> None:
     for chunk in iter(lambda: stream.read(65536), b""):
         keep.extend(chunk)
         del keep[:-OUTPUT_TAIL]
-
-
-def _sandbox_env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LANGCHAIN_", "LANGSMITH_", "AZURE_", "ANTHROPIC_"))}
-    dead = "http://127.0.0.1:9"  # discard port: a library that ignores NO_PROXY still goes nowhere
-    env.update(HOME=str(home), HTTP_PROXY=dead, HTTPS_PROXY=dead, ALL_PROXY=dead, http_proxy=dead, https_proxy=dead,
-               NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost", PYTHONIOENCODING="utf-8",
-               PYTHONDONTWRITEBYTECODE="1", HF_HUB_OFFLINE="1")
-    return env
-
-
-_running: set[subprocess.Popen] = set()  # so an interrupted batch leaves no checker behind
-_running_lock = threading.Lock()
-
-
-def _kill_all() -> None:
-    with _running_lock:
-        for proc in list(_running):
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-
-
-def grade_one(source: Path, budget: float, steps: list[str]) -> Submission:
-    start = time.monotonic()
-    name = source.stem if source.suffix == ".zip" else source.name
-    with tempfile.TemporaryDirectory(prefix="dia3-grade-") as tmp:
-        scratch = Path(tmp)
-        try:
-            target = _prepare(source, scratch)
-        except (OSError, zipfile.BadZipFile) as exc:
-            return Submission(name, "vazio", detail=f"não consegui abrir a entrega: {exc}")
-        if not (target / "template.py").exists() and not (target / "exercises").is_dir():
-            return Submission(name, "vazio", detail="sem template.py nem exercises/")
-        report = scratch / "resultado.json"
-        cmd = [sys.executable, "-m", "dia3.cli", "check", *steps, "--target", str(target), "--json-file", str(report)]
-        kept = bytearray()
-        proc = subprocess.Popen(cmd, cwd=scratch, env=_sandbox_env(scratch), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-        with _running_lock:
-            _running.add(proc)
-        reader = threading.Thread(target=_tail_reader, args=(proc.stdout, kept), daemon=True)
-        reader.start()
-        try:
-            code = proc.wait(timeout=budget)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)  # the whole group: servers, children, everything
-            proc.wait()
-            code = None
-        finally:
-            with _running_lock:
-                _running.discard(proc)
-        reader.join(5)
-        tail = kept.decode("utf-8", "replace")[-2000:]
-        seconds = round(time.monotonic() - start, 1)
-        if code is None:
-            return Submission(name, "tempo_esgotado", seconds=seconds, detail=f"passou de {budget:g} s; fim da saída:\n{tail}")
-        try:
-            records = json.loads(report.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            return Submission(name, "processo_morreu", seconds=seconds, detail=f"saiu com {code} sem resultado; fim da saída:\n{tail}")
-    status = "corrigido"
-    if records and all("não pôde ser importado" in r["message"] for r in records if r["step"] == "template") and any(
-        r["step"] == "template" for r in records
-    ):
-        status = "nao_importa"
-    return Submission(name, status, seconds=seconds, records=records)
 
 
 def score(sub: Submission, weights: dict[str, dict]) -> None:
@@ -172,36 +396,89 @@ def score(sub: Submission, weights: dict[str, dict]) -> None:
         by_check.setdefault(r["id"].split("[")[0], []).append(r["passed"])
     sub.checks = {cid: (sum(v) / len(v) if v else 0.0) for cid, v in by_check.items()}
     sub.max_points = sum(w["peso"] for w in weights.values())
+    if sub.status in ("resultado_adulterado", "grande_demais", "vazio"):
+        sub.checks = {}
     sub.points = round(sum(w["peso"] * sub.checks.get(cid, 0.0) for cid, w in weights.items()), 3)
     sub.score = round(100 * sub.points / sub.max_points, 1) if sub.max_points else 0.0
 
 
+def _subject_user() -> str | None:
+    """As root, subjects run as an unprivileged user (so they can write nothing of the grader's)."""
+    if os.name != "posix" or os.geteuid() != 0:
+        return None
+    try:
+        import pwd
+
+        pwd.getpwnam(SUBJECT_USER)
+    except KeyError:
+        return None
+    return SUBJECT_USER
+
+
 def grade(folder: Path, out: Path, *, budget: float = 120, jobs: int | None = None, steps: list[str] | None = None,
           progress=None) -> list[Submission]:
+    from dia3.procs import kill_tree, sweep
+
     weights = load_weights()
     if steps:
         wanted = set(steps)
         weights = {cid: w for cid, w in weights.items() if w["passo"] in wanted}
     sources = find_submissions(folder)
     jobs = jobs or os.cpu_count() or 2
+    before = kit_checksum()
     results: list[Submission] = []
+    user = _subject_user()
+    root = Path(tempfile.mkdtemp(prefix="dia3-grade-"))
+    os.chmod(root, 0o711)  # passable, not listable: a subject cannot find the other submissions
+    batch = Batch(root=root, deny=[folder.resolve(), out.resolve(), REPO_ROOT / "solutions"], user=user,
+                  memory=SUBJECT_MEMORY)
+    protected = _protect(REPO_ROOT / "solutions") if user else None
     pool = ThreadPoolExecutor(max_workers=jobs)
     try:
-        futures = {pool.submit(grade_one, src, budget, steps or []): src for src in sources}
+        futures = {pool.submit(grade_one, src, budget, steps or [], batch): src for src in sources}
         for future in as_completed(futures):
-            sub = future.result()
+            src = futures[future]
+            try:
+                sub = future.result()
+            except Exception as exc:  # noqa: BLE001 - one submission never stops the batch
+                sub = Submission(printable(src.name), "processo_morreu", detail=printable(f"erro do corretor: {exc!r}"))
             score(sub, weights)
             results.append(sub)
             if progress:
                 progress(len(results), len(sources), sub)
     except BaseException:  # Ctrl+C or SIGTERM: stop every checker still running, then leave
         pool.shutdown(wait=False, cancel_futures=True)
-        _kill_all()
+        with batch.lock:
+            running = dict(batch.running)
+        for pid, marker in running.items():
+            kill_tree(pid)
+            sweep("DIA3_SUBMISSION", marker)
         raise
-    pool.shutdown()
+    finally:
+        pool.shutdown(wait=False)
+        if user:
+            import pwd
+
+            sweep("DIA3_SUBMISSION", "\0", uid=pwd.getpwnam(user).pw_uid, since=batch.started)
+        if protected is not None:
+            protected()
+        shutil.rmtree(root, ignore_errors=True)
     results.sort(key=lambda s: s.name)
-    write_reports(results, weights, out)
+    after = kit_checksum()
+    write_reports(results, weights, out, kit_changed=before != after)
     return results
+
+
+def _protect(path: Path):
+    """As root: make ``path`` unreadable to others for the batch; returns the undo."""
+    try:
+        mode = path.stat().st_mode
+        if path.stat().st_uid != 0:
+            return None
+        os.chmod(path, 0o700)
+    except OSError:
+        return None
+    return lambda: os.chmod(path, stat.S_IMODE(mode))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -209,60 +486,96 @@ def grade(folder: Path, out: Path, *, budget: float = 120, jobs: int | None = No
 # ---------------------------------------------------------------------------------------------
 
 
-def write_reports(results: list[Submission], weights: dict[str, dict], out: Path) -> None:
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_reports(results: list[Submission], weights: dict[str, dict], out: Path, kit_changed: bool = False) -> None:
     out.mkdir(parents=True, exist_ok=True)
     checksum = checks_checksum()
     ids = list(weights)
-    with (out / "notas.csv").open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["aluno", "situacao", "nota", "pontos", "pontos_max", *ids])
-        for s in results:
-            writer.writerow([s.name, s.status, s.score, s.points, s.max_points, *(round(s.checks.get(c, 0.0), 3) for c in ids)])
-    payload = {
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["aluno", "situacao", "nota", "pontos", "pontos_max", *ids])
+    for s in results:
+        writer.writerow([printable(s.name), s.status, s.score, s.points, s.max_points, *(round(s.checks.get(c, 0.0), 3) for c in ids)])
+    payload = _clean({
         "checksum_das_verificacoes": checksum,
         "gerado_em": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "kit_mudou_durante_a_correcao": kit_changed,
         "pesos": weights,
         "alunos": [asdict(s) for s in results],
-    }
-    (out / "notas.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
-    (out / "relatorio.md").write_text(class_report(results, weights, checksum), encoding="utf-8")
+    })
+    _write_atomic(out / "notas.csv", buffer.getvalue())
+    _write_atomic(out / "notas.json", json.dumps(payload, ensure_ascii=False, indent=2))
+    _write_atomic(out / "relatorio.md", class_report(results, weights, checksum, kit_changed))
 
 
-def class_report(results: list[Submission], weights: dict[str, dict], checksum: str) -> str:
+def _cell(text: str) -> str:
+    return printable(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+STATUS_PLURAL = {"corrigido": "corrigidas", "vazio": "vazias", "grande_demais": "grandes demais"}
+
+
+def class_report(results: list[Submission], weights: dict[str, dict], checksum: str, kit_changed: bool = False) -> str:
     from dia3.guide import SECTIONS
 
     graded = [s for s in results if s.status == "corrigido"]
-    lines = [
-        "# Relatório da turma — Dia 3",
-        "",
-        f"- Entregas: {len(results)} ({', '.join(f'{n} {STATUS_TEXT[k]}' for k, n in Counter(s.status for s in results).items())})",
-    ]
+    counts = Counter(s.status for s in results)
+    summary = ", ".join(
+        f"{n} {STATUS_PLURAL[k] if n != 1 and k in STATUS_PLURAL else STATUS_TEXT[k]}" for k, n in counts.items()
+    )
+    lines = ["# Relatório da turma — Dia 3", "", f"- Entregas: {len(results)} ({summary})"]
     if results:
         scores = sorted(s.score for s in results)
         lines.append(f"- Nota média: {sum(scores) / len(scores):.1f}; mediana: {scores[len(scores) // 2]:.1f}".replace(".", ","))
-    lines += [f"- Verificações usadas: checksum sha256 `{checksum}`", ""]
-    lines += ["## Onde a turma travou (da verificação mais difícil para a mais fácil)", "",
+    lines += [f"- Verificações usadas: checksum sha256 `{checksum}`"]
+    if kit_changed:
+        lines += ["- ⚠ **O kit mudou durante a correção** (verificações, código ou soluções): refaça a correção."]
+    lines += ["", "## Onde a turma travou (da verificação mais difícil para a mais fácil)", "",
               "| Verificação | Passo | Guia | Acertos |", "|---|---|---|---|"]
     rates = {cid: (sum(s.checks.get(cid, 0.0) for s in graded) / len(graded) if graded else 0.0) for cid in weights}
     for cid in sorted(weights, key=lambda c: (rates[c], c)):
         w = weights[cid]
         sec = w["secao"]
         lines.append(f"| `{cid}` | {w['passo']} | §{sec} {SECTIONS.get(sec, '')} | {100 * rates[cid]:.0f}% |")
-    messages = Counter()
+    # counted per learner: one learner with a mistake that fails 10 checks is one learner
+    learners: Counter = Counter()
+    todo_learners = 0
     for s in graded:
+        seen = set()
+        pending = False
         for r in s.records:
-            if not r["passed"] and r["message"]:
-                messages[r["message"].splitlines()[0][:160]] += 1
+            if r["passed"] or not r["message"]:
+                continue
+            if r.get("cause") == "todo" or r["message"].startswith("Falta fazer"):
+                pending = True
+                continue
+            seen.add(printable(r["message"].splitlines()[0][:160]))
+        learners.update(seen)
+        todo_learners += pending
     lines += ["", "## As falhas mais comuns (o que reexplicar amanhã)", ""]
-    for text, n in messages.most_common(10):
-        lines.append(f"- **{n}×** {text}")
+    for text, n in learners.most_common(10):
+        lines.append(f"- **{_plural(n, 'aluno', 'alunos')}**: {text}")
+    if todo_learners:
+        lines.append(f"- **{_plural(todo_learners, 'aluno', 'alunos')}** com TODOs ainda não feitos (não são erros: faltou tempo?)")
     problems = [s for s in results if s.status != "corrigido"]
     if problems:
         lines += ["", "## Entregas que não puderam ser corrigidas por inteiro", ""]
         for s in problems:
-            first = (s.detail or next((r["message"] for r in s.records if not r["passed"]), "")).strip().splitlines()[:1]
-            lines.append(f"- `{s.name}`: {STATUS_TEXT[s.status]}" + (f" — {first[0][:200]}" if first else ""))
+            reason = [ln.strip() for ln in (s.detail or "").strip().splitlines() if ln.strip()]
+            why = reason[0][:200] if reason else ""
+            error = next((ln for ln in reason if ln.startswith("Erro:")), "")
+            lines.append(f"- `{_cell(s.name)}`: {STATUS_TEXT[s.status]}" + (f" — {_cell(why)}" if why else "")
+                         + (f" ({_cell(error[:160])})" if error else ""))
     lines += ["", "## Notas", "", "| Aluno | Situação | Nota |", "|---|---|---|"]
     for s in results:
-        lines.append(f"| {s.name} | {STATUS_TEXT[s.status]} | {s.score:.1f} |".replace(".", ","))
-    return "\n".join(lines) + "\n"
+        lines.append(f"| {_cell(s.name)} | {STATUS_TEXT[s.status]} | {s.score:.1f} |".replace(f"{s.score:.1f}", f"{s.score:.1f}".replace(".", ",")))
+    return printable("\n".join(lines) + "\n")

@@ -29,10 +29,11 @@ class SubjectError(Exception):
 
 
 class SubjectDied(SubjectError):
-    def __init__(self, code: int | None, output: str) -> None:
+    def __init__(self, code: int | None, output: str, during_import: bool = False) -> None:
         super().__init__(f"o processo terminou (código {code})")
         self.code = code
         self.output = output
+        self.during_import = during_import
 
 
 class SubjectTimeout(SubjectError):
@@ -116,7 +117,7 @@ class Subject:
     """One child process running one learner file."""
 
     def __init__(self, file: Path, *, env: dict[str, str], deny: list[Path] = (), allow: list[Path] = (),
-                 start_timeout: float = 30, preexec: Callable[[], None] | None = None, user: Any = None) -> None:
+                 start_timeout: float = 20, preexec: Callable[[], None] | None = None, user: Any = None) -> None:
         self.file = Path(file).resolve()
         self.env = env
         self.deny = [str(p) for p in deny]
@@ -147,7 +148,10 @@ class Subject:
             if self.preexec is not None:
                 kwargs["preexec_fn"] = self.preexec
             if self.user is not None:
-                kwargs["user"], kwargs["group"], kwargs["extra_groups"] = self.user, self.user, []
+                import pwd
+
+                pw = pwd.getpwnam(self.user)
+                kwargs["user"], kwargs["group"], kwargs["extra_groups"] = pw.pw_uid, pw.pw_gid, []
         else:
             kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
         self.proc = subprocess.Popen(
@@ -167,7 +171,7 @@ class Subject:
             raise self.import_error
         if self.ready is None:
             code = self._exit_code(2)
-            raise SubjectDied(code, self.output)
+            raise SubjectDied(code, self.output, during_import=True)
         return self
 
     def _read_replies(self) -> None:

@@ -37,6 +37,7 @@ CHECK_DEFAULT_MODEL = "dia3-modelo-padrao"
 CHECK_EXPIRE_MINUTES = 30
 
 _process_key = pytest.StashKey[object]()
+_cause_key = pytest.StashKey[str]()
 _setup_seconds = pytest.StashKey[float]()
 _records: list[dict[str, Any]] = []
 
@@ -116,11 +117,11 @@ class LearnerProcess:
     that froze or died is replaced by a fresh one at the next check that needs it.
     """
 
-    def __init__(self, path: Path, env: dict[str, str], deny: list[Path], allow: list[Path]) -> None:
+    def __init__(self, path: Path, env: dict[str, str], target: Path) -> None:
         self.path = path
         self.env = env
-        self.deny = deny
-        self.allow = allow
+        self.target = target
+        self.allow = [target]
         self._subject: Subject | None = None
         self._served = False
         self.output = ""
@@ -132,7 +133,7 @@ class LearnerProcess:
             if self._subject is not None:
                 self._subject.kill()
             self._subject = None
-            subject = Subject(self.path, env=self.env, deny=self.deny, allow=self.allow)
+            subject = new_subject(self.path, self.env, self.target, self.allow)
             subject.start()  # ImportFailed / SubjectDied / SubjectTimeout: reported by makereport
             self._subject = subject
             self.output = str((subject.ready or {}).get("output", ""))
@@ -168,12 +169,57 @@ class LearnerProcess:
 
 def subject_env(check_env: dict[str, str]) -> dict[str, str]:
     """The subject's environment: the judge's, minus real keys and tracing, plus the check's."""
-    drop = ("OPENAI_", "LANGCHAIN_", "LANGSMITH_", "AZURE_", "ANTHROPIC_", "PYTEST_", "DIA3_JUDGE")
+    drop = ("OPENAI_", "LANGCHAIN_", "LANGSMITH_", "AZURE_", "ANTHROPIC_", "PYTEST_", "DIA3_", "HYPOTHESIS_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
     env.update(check_env)
     env["PYTHONIOENCODING"] = "utf-8"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if os.environ.get("DIA3_SUBMISSION"):  # dia3 grade's marker: finds the subject's children later
+        env["DIA3_SUBMISSION"] = os.environ["DIA3_SUBMISSION"]
+    if os.environ.get("DIA3_ALLOW"):  # dia3 grade: the subject's own copy is its home and scratch
+        env["HOME"] = env["TMPDIR"] = os.environ["DIA3_ALLOW"]
     return env
+
+
+def subject_limits() -> dict[str, Any]:
+    """Limits `dia3 grade` asks for (memory cap, unprivileged user), as Subject arguments."""
+    limits: dict[str, Any] = {}
+    memory = os.environ.get("DIA3_SUBJECT_MEMORY")
+    if memory and os.name == "posix":
+        import resource
+
+        cap = int(memory)
+
+        def preexec() -> None:
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+        limits["preexec"] = preexec
+    user = os.environ.get("DIA3_SUBJECT_USER")
+    if user and os.name == "posix" and os.geteuid() == 0:
+        limits["user"] = user
+    return limits
+
+
+def subject_scratch(tmp_path: Path) -> Path:
+    """A folder for a copy of the learner's file that the subject's user can read."""
+    allow = os.environ.get("DIA3_ALLOW")
+    if not allow:
+        return tmp_path
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix=".dia3-", dir=allow))
+    user = subject_limits().get("user")
+    if user:
+        import pwd
+
+        pw = pwd.getpwnam(user)
+        os.chown(folder, pw.pw_uid, pw.pw_gid)
+    return folder
+
+
+def new_subject(path: Path, env: dict[str, str], target: Path, allow: list[Path] | None = None) -> Subject:
+    extra = [Path(p) for p in os.environ.get("DIA3_ALLOW", "").split(os.pathsep) if p]
+    return Subject(path, env=env, deny=deny_for(target), allow=[*(allow or [target]), *extra], **subject_limits())
 
 
 def deny_for(target: Path) -> list[Path]:
@@ -188,21 +234,32 @@ def deny_for(target: Path) -> list[Path]:
 def learner_load(target_dir: Path, check_env: dict[str, str]) -> LearnerProcess | LoadError:
     path = target_dir / "template.py"
     if not path.exists():
-        return LoadError(f"Não achei {path}. Use --target com a pasta que contém template.py.", FileNotFoundError())
-    process = LearnerProcess(path, subject_env(check_env), deny_for(target_dir), [target_dir])
+        yield LoadError(f"Não achei {path}. Use --target com a pasta que contém template.py.", FileNotFoundError())
+        return
+    process = LearnerProcess(path, subject_env(check_env), target_dir)
     try:
-        process.subject
+        process.subject  # noqa: B018 - start it now: its import output tells which TODOs are pending
     except SubjectError as err:
         process.stop()
-        return LoadError(_subject_message(err, path.name), err)
+        yield LoadError(_subject_message(err, path.name), err)
+        return
     yield process
     process.stop()
+
+
+class Unloadable(Exception):
+    """The learner's file could not be loaded (syntax error, hang or exit at import): every check
+    that needs it fails with this message, and the record says so in its ``cause``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @pytest.fixture(scope="session")
 def learner(learner_load: LearnerProcess | LoadError) -> LearnerProcess:
     if isinstance(learner_load, LoadError):
-        pytest.fail(learner_load.message, pytrace=False)
+        raise Unloadable(learner_load.message)
     return learner_load
 
 
@@ -227,7 +284,7 @@ def exercise(request: pytest.FixtureRequest, target_dir: Path, check_env: dict[s
     path = step.file_in(target_dir)
     if not path.exists():
         pytest.fail(f"Não achei {path}. Rode `dia3 reset {step.short}` para recriar o arquivo do exercício.", pytrace=False)
-    process = LearnerProcess(path, subject_env(check_env), deny_for(target_dir), [target_dir])
+    process = LearnerProcess(path, subject_env(check_env), target_dir)
     yield process
     process.stop()
 
@@ -264,6 +321,8 @@ def _pending_todo_guard(request: pytest.FixtureRequest) -> None:
     if not pending or (step is not None and step.name != "template"):
         return
     loaded = request.getfixturevalue("learner_load")
+    if isinstance(loaded, LoadError):
+        raise Unloadable(loaded.message)
     if isinstance(loaded, LearnerProcess) and pending & loaded.pending_todos:
         number = min(pending & loaded.pending_todos)
         said = [line.split("pendente:", 1)[-1].strip() for line in loaded.output.splitlines() if f"TODO {number} pendente" in line]
@@ -307,8 +366,9 @@ def _subject_message(err: BaseException, filename: str) -> str:
     if isinstance(err, ImportFailed):
         return err.message
     if isinstance(err, SubjectTimeout):
+        what = f"{filename}: {err.what}" if err.what == "importar o arquivo" else err.what
         return (
-            f"{err.what} não terminou em {err.seconds:g} s.\n"
+            f"{what} não terminou em {err.seconds:g} s.\n"
             "  Esperado: terminar logo\n"
             "  Recebido: continuava rodando (laço sem fim? um `await` que nunca termina? um laço sem `await` "
             "dentro de um async def trava o event loop inteiro)\n"
@@ -316,7 +376,8 @@ def _subject_message(err: BaseException, filename: str) -> str:
         )
     if isinstance(err, SubjectDied):
         tail = [line for line in err.output.strip().splitlines() if line.strip()][-6:]
-        text = f"Seu programa ({filename}) terminou durante a verificação (código de saída {err.code})."
+        when = "a importação" if err.during_import else "a verificação"
+        text = f"Seu programa ({filename}) terminou durante {when} (código de saída {err.code})."
         text += "\n  Esperado: o programa continuar rodando até a verificação acabar"
         text += "\n  Recebido: o processo acabou (os._exit, sys.exit, uma falha do interpretador?)"
         if tail:
@@ -365,12 +426,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         raised = call.excinfo.value if call.excinfo is not None else None
         step = step_of(item)
         filename = "template.py" if step is None or step.name == "template" else f"{step.name}.py"
+        cause = "check"
         if isinstance(raised, LearnerError):
             message = _learner_error_message(raised, item)
+            cause = "todo" if raised.todo is not None else "learner_error"
+        elif isinstance(raised, Unloadable):
+            message, cause = raised.message, "import"
         elif isinstance(raised, SubjectError):
             message = _subject_message(raised, filename)
+            cause = {ImportFailed: "import", SubjectTimeout: "timeout", SubjectDied: "died"}.get(type(raised), "subject")
+            if getattr(raised, "during_import", False) or getattr(raised, "what", "") == "importar o arquivo":
+                cause = "import"
         else:
             message = _message_of(report)
+            if message.startswith("Falta fazer"):
+                cause = "todo"
+            elif "não pôde ser importado" in message.split("\n", 1)[0]:
+                cause = "import"
+        item.stash[_cause_key] = cause
         process = item.stash.get(_process_key, None)
         errors: list[LearnerError] = []
         if process is not None and process._subject is not None and process._subject.alive:
@@ -390,16 +463,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         item.stash[_setup_seconds] = report.duration
     if report.when == "call" or (report.when == "setup" and not report.passed):
         step = step_of(item)
-        _records.append(
-            {
-                "id": check_id(item),
-                "step": step.name if step else "template",
-                "passed": report.passed,
-                "message": "" if report.passed else _message_of(report),
-                # setup (servers, imports) + the check itself: what `dia3 check` costs per check
-                "seconds": round(item.stash.get(_setup_seconds, 0.0) + (report.duration if report.when == "call" else 0.0), 3),
-            }
-        )
+        record = {
+            "id": check_id(item),
+            "step": step.name if step else "template",
+            "passed": report.passed,
+            "message": "" if report.passed else _message_of(report),
+            # why it failed, as a field (not a message pattern): check, todo, import, timeout, died…
+            "cause": None if report.passed else item.stash.get(_cause_key, "check"),
+            # setup (servers, imports) + the check itself: what `dia3 check` costs per check
+            "seconds": round(item.stash.get(_setup_seconds, 0.0) + (report.duration if report.when == "call" else 0.0), 3),
+        }
+        _records.append(record)
+        if _signer is not None:
+            _signer.write(record)
     return report
 
 
@@ -425,11 +501,60 @@ def _message_of(report: pytest.TestReport) -> str:
     return text
 
 
+class Signer:
+    """Writes each record as it ends, signed with a key only the grader and this judge know.
+
+    The grader hands the key over stdin (never argv or the environment, which other processes of
+    the same user can read); a line the learner's code forged, changed or replayed fails the check
+    of its signature, and the lines written before a timeout still count (partial credit)."""
+
+    def __init__(self, path: str, key: bytes) -> None:
+        self.path = path
+        self.key = key
+        self.seq = 0
+        self.fh = open(path, "a", encoding="ascii")  # noqa: SIM115 - open for the whole session
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.seq += 1
+        line = sign(self.key, self.seq, record)
+        self.fh.write(line + "\n")
+        self.fh.flush()
+
+    def close(self) -> None:
+        self.write({"end": True, "count": self.seq})
+        self.fh.close()
+
+
+def sign(key: bytes, seq: int, record: dict[str, Any]) -> str:
+    import hmac
+
+    body = json.dumps({"seq": seq, "r": record}, ensure_ascii=True, sort_keys=True)
+    mac = hmac.new(key, body.encode(), "sha256").hexdigest()
+    return json.dumps({"body": body, "mac": mac})
+
+
+_signer: Signer | None = None
+
+
+def start_signing(path: str, key: bytes) -> None:
+    global _signer
+    _signer = Signer(path, key)
+
+
+def records() -> list[dict[str, Any]]:
+    """The records of the last session run in this process (read by `dia3 check`)."""
+    return list(_records)
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     _records.clear()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    global _signer
+    if _signer is not None:
+        _signer.close()
+        _signer = None
     path = session.config.getoption("dia3_json", None)
     if path:
         Path(path).write_text(json.dumps(_records, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -56,9 +56,10 @@ EXPECTED = {
     "correta_2_sse_nativo": ("corrigido", "100"),
     "correta_3_zip": ("corrigido", "100"),
     **{f"erro_{m}": ("corrigido", "parcial") for m in WITH_MISTAKES},
-    "trava_para_sempre": ("tempo_esgotado", "0"),
+    # the template's subject hangs or dies at import; the exercises, in subjects of their own, still count
+    "trava_para_sempre": ("nao_importa", "parcial"),
     "erro_de_sintaxe": ("nao_importa", "parcial"),
-    "os_exit_no_import": ("processo_morreu", "0"),
+    "os_exit_no_import": ("nao_importa", "parcial"),
     "barulhenta": ("corrigido", "parcial"),
 }
 
