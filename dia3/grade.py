@@ -208,9 +208,13 @@ def prepare(source: Path, target: Path, deadline: float) -> tuple[Path, list[str
     copier = Copier(deadline)
     if source.suffix == ".zip" and source.is_file():
         copier.unzip(source, target)
-        entries = [p for p in target.iterdir() if not p.name.startswith(("__MACOSX", "."))] if target.exists() else []
-        if len(entries) == 1 and entries[0].is_dir():  # a zip of the folder, not of its contents
-            return entries[0], copier.skipped
+        if not target.exists() or (target / "template.py").is_file() or (target / "exercises").is_dir():
+            return target, copier.skipped
+        # a zip of the folder, not of its contents: the one folder inside that has the day's files
+        inner = [p for p in target.iterdir() if p.is_dir() and not p.name.startswith(("__MACOSX", "."))
+                 and ((p / "template.py").is_file() or (p / "exercises").is_dir())]
+        if len(inner) == 1:
+            return inner[0], copier.skipped
     else:
         copier.copy_tree(source, target)
     return target, copier.skipped
@@ -403,16 +407,24 @@ def score(sub: Submission, weights: dict[str, dict]) -> None:
 
 
 def _subject_user() -> str | None:
-    """As root, subjects run as an unprivileged user (so they can write nothing of the grader's)."""
+    """As root, subjects run as an unprivileged user (so they can write nothing of the grader's),
+    if that user can run the kit's Python here (a kit under a private folder, such as /root, is
+    out of its reach: then subjects run as root, and the report says so)."""
     if os.name != "posix" or os.geteuid() != 0:
         return None
     try:
         import pwd
 
-        pwd.getpwnam(SUBJECT_USER)
+        pw = pwd.getpwnam(SUBJECT_USER)
     except KeyError:
         return None
-    return SUBJECT_USER
+    try:
+        probe = subprocess.run([sys.executable, "-c", "import dia3.subject, uvicorn, fastapi"], user=pw.pw_uid,
+                               group=pw.pw_gid, extra_groups=[], cwd="/", capture_output=True, timeout=60,
+                               env={"PATH": os.environ.get("PATH", ""), "HOME": "/"})
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return SUBJECT_USER if probe.returncode == 0 else None
 
 
 def grade(folder: Path, out: Path, *, budget: float = 120, jobs: int | None = None, steps: list[str] | None = None,

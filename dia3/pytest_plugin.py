@@ -223,11 +223,12 @@ def new_subject(path: Path, env: dict[str, str], target: Path, allow: list[Path]
 
 
 def deny_for(target: Path) -> list[Path]:
-    """What a subject may not read: the kit's solutions and checks, unless they are the target."""
+    """What a subject may not read: the kit's solutions and checks (unless they are the target),
+    and whatever `dia3 grade` names (other submissions, the reports; its own copy stays allowed)."""
     extra = [Path(p) for p in os.environ.get("DIA3_DENY", "").split(os.pathsep) if p]
-    candidates = [REPO_ROOT / "solutions", REPO_ROOT / "checks", REPO_ROOT / "tests", *extra]
+    kit = [REPO_ROOT / "solutions", REPO_ROOT / "checks", REPO_ROOT / "tests"]
     target = target.resolve()
-    return [d for d in candidates if target != d.resolve() and d.resolve() not in target.parents]
+    return [d for d in kit if target != d.resolve() and d.resolve() not in target.parents] + extra
 
 
 @pytest.fixture(scope="session")

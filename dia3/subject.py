@@ -160,6 +160,7 @@ def _same_file(a: str, b: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 PROCESS_EVENTS = {"subprocess.Popen", "os.system", "os.exec", "os.spawn", "os.posix_spawn", "os.fork", "os.forkpty", "pty.spawn"}
+NATIVE_EVENTS = {"ctypes.dlopen", "ctypes.dlsym", "ctypes.dlsym/handle", "ctypes.PyObj_FromPtr"}
 PATH_EVENTS = {"open", "os.listdir", "os.scandir", "shutil.copyfile", "shutil.copytree", "os.rename", "os.remove", "os.truncate"}
 
 
@@ -177,6 +178,8 @@ def install_guard(deny: list[str], allow: list[str]) -> None:
     def guard(event: str, args: tuple) -> None:
         if event in PROCESS_EVENTS:
             raise PermissionError("dia3: o código corrigido não pode criar processos")
+        if event in NATIVE_EVENTS:  # calling C directly would step around this fence (fork, exec…)
+            raise PermissionError("dia3: o código corrigido não pode chamar bibliotecas nativas (ctypes)")
         if event in PATH_EVENTS and args and deny_roots:
             target = args[0]
             if isinstance(target, int) or target is None:
