@@ -16,14 +16,17 @@ in many chunks is kept as a list of pieces and joined once, when its line break 
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 # The only line breaks of the format: CRLF, LF, CR. Not str.splitlines(), which also breaks on
 # \x0b, \x0c, \x1c-\x1e, \x85, \u2028, \u2029.
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _BOM = "\ufeff"
+CASES_PATH = Path(__file__).with_name("sse_cases.json")
 
 
 @dataclass
@@ -134,3 +137,8 @@ def parse(text: str) -> tuple[list[Event], list[str]]:
     parser = SSEParser()
     events = parser.feed(text, final=True)
     return events, parser.comments
+
+
+def load_cases() -> list[dict]:
+    """The case table: [{"name", "origin", "input", "events": [{"event", "data", "id"}]}]."""
+    return json.loads(CASES_PATH.read_text(encoding="utf-8"))["cases"]

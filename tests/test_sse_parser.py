@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 import dia3.sse
-from dia3.sse import Event, SSEParser, parse
+from dia3.sse import Event, SSEParser, load_cases, parse
 
 
 def frame(text: str, sep: str = "\n") -> str:
@@ -63,7 +61,7 @@ def test_feeding_in_pieces_gives_the_same_events(texts, size):
 # The case table (dia3/sse_cases.json): fed whole, char by char and in random pieces
 # ---------------------------------------------------------------------------------------------
 
-CASES = json.loads((Path(dia3.sse.__file__).parent / "sse_cases.json").read_text(encoding="utf-8"))["cases"]
+CASES = load_cases()
 
 
 def as_dicts(events) -> list[dict[str, str]]:
