@@ -4,12 +4,29 @@ Why not httpx-sse: the checks need more than the events — the raw text, the co
 the arrival time of each event, to explain *why* a learner's framing is wrong. The spec algorithm
 is short ("9.2.6 Interpreting an event stream"); it is written out here, step by step.
 https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
+
+The rules as data, with the cases they were ported from, are in ``sse_cases.json`` (next to this
+file); tests/test_sse_parser.py feeds every case through this parser whole and in pieces.
+
+Linear time: every character fed is scanned once (one regex pass per ``feed``) and copied at most
+twice (into the pending piece of an unfinished line, then into the line). A long line that arrives
+in many chunks is kept as a list of pieces and joined once, when its line break arrives — never
+``buffer += chunk`` and never a rescan from the start of the buffer.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
+
+# The only line breaks of the format: CRLF, LF, CR. Not str.splitlines(), which also breaks on
+# \x0b, \x0c, \x1c-\x1e, \x85, \u2028, \u2029.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_BOM = "\ufeff"
+CASES_PATH = Path(__file__).with_name("sse_cases.json")
 
 
 @dataclass
@@ -26,7 +43,8 @@ class SSEParser:
     """Feed text as it arrives; get back the events it completes."""
 
     def __init__(self) -> None:
-        self._buffer = ""
+        self._pending: list[str] = []  # pieces of a line whose line break has not arrived yet
+        self._skip_lf = False  # the last chunk ended with a CR: a leading LF now is its CRLF half
         self._started = False
         self._data: list[str] = []
         self._event_type = ""
@@ -36,21 +54,41 @@ class SSEParser:
         self.comments: list[str] = []
 
     def feed(self, text: str, final: bool = False) -> list[Event]:
-        self._buffer += text
-        if not self._started and self._buffer:
-            self._started = True
-            if self._buffer.startswith("\ufeff"):  # one leading BOM is ignored
-                self._buffer = self._buffer[1:]
+        """Parse ``text`` (the next piece of the stream); ``final=True`` marks the end of it.
+
+        At the end of the stream an unfinished line and an event without its blank line are
+        discarded (spec), not dispatched.
+        """
         events: list[Event] = []
-        while True:
-            line, rest = _split_line(self._buffer, final)
-            if line is None:
-                break
-            self._buffer = rest
+        if not self._started and text:
+            self._started = True
+            if text.startswith(_BOM):  # one leading BOM is ignored; a second one is not
+                text = text[1:]
+        pos = 0
+        if self._skip_lf and text:
+            self._skip_lf = False
+            if text.startswith("\n"):
+                pos = 1
+        for match in _LINE_BREAK.finditer(text, pos):
+            piece = text[pos : match.start()]
+            if self._pending:
+                self._pending.append(piece)
+                line = "".join(self._pending)
+                self._pending = []
+            else:
+                line = piece
+            pos = match.end()
+            # A CR that ends this chunk ends the line either way; if the next chunk starts with
+            # LF, that LF is the second half of a CRLF, not an empty line.
+            if match.group() == "\r" and pos == len(text):
+                self._skip_lf = True
             event = self._process_line(line)
             if event is not None:
                 events.append(event)
-        # At the end of the stream an incomplete event is discarded (spec), not dispatched.
+        if pos < len(text):
+            self._pending.append(text[pos:])
+        if final:
+            self._pending = []
         return events
 
     def _process_line(self, line: str) -> Event | None:
@@ -71,9 +109,10 @@ class SSEParser:
             if "\0" not in value:
                 self._last_id = value
         elif name == "retry":
-            if value.isdigit():
+            # Only ASCII digits: "²".isdigit() is True (and int() rejects it), int("١٢") is 12.
+            if value.isascii() and value.isdigit():
                 self._retry = int(value)
-        # other field names are ignored
+        # other field names are ignored; names are case-sensitive and not trimmed
         return None
 
     def _dispatch(self) -> Event | None:
@@ -93,23 +132,13 @@ class SSEParser:
         return event
 
 
-def _split_line(buffer: str, final: bool) -> tuple[str | None, str]:
-    """Cut one line off ``buffer`` (terminated by CRLF, LF or CR)."""
-    for i, ch in enumerate(buffer):
-        if ch == "\n":
-            return buffer[:i], buffer[i + 1 :]
-        if ch == "\r":
-            if i + 1 < len(buffer):
-                skip = 2 if buffer[i + 1] == "\n" else 1
-                return buffer[:i], buffer[i + skip :]
-            if final:
-                return buffer[:i], ""
-            return None, buffer  # a CR at the end may be the first half of a CRLF: wait
-    return None, buffer
-
-
 def parse(text: str) -> tuple[list[Event], list[str]]:
     """Parse a whole stream; returns (events, comments)."""
     parser = SSEParser()
     events = parser.feed(text, final=True)
     return events, parser.comments
+
+
+def load_cases() -> list[dict]:
+    """The case table: [{"name", "origin", "input", "events": [{"event", "data", "id"}]}]."""
+    return json.loads(CASES_PATH.read_text(encoding="utf-8"))["cases"]

@@ -17,6 +17,8 @@ LINE_BREAK = re.compile(r"\r\n|\r|\n")
 #     "data: oi" → ("data", "oi");  "data:oi" → ("data", "oi");  "data:  oi" → ("data", " oi")
 #   - Linha sem ":" é um campo sem valor: "data" → ("data", "").
 #   - Comentário (começa com ":") tem campo vazio: ": ping" → ("", "ping").
+#   - O campo fica exatamente como veio, sem .lower() nem .strip(): "Data: oi" → ("Data", "oi")
+#     e " data: oi" → (" data", "oi") — campos desconhecidos, que parse_sse vai ignorar.
 def parse_line(line: str) -> tuple[str, str]:
     raise NotImplementedError("TODO 1 em parse_line(): separa uma linha em (campo, valor) (guia §3.1).")
 
@@ -24,6 +26,8 @@ def parse_line(line: str) -> tuple[str, str]:
 # TODO 2: parse_sse(text) — a lista de eventos que um cliente receberia deste texto (guia §3.1).
 #   Cada evento é {"event": tipo, "data": texto, "id": último id}. Percorra as linhas
 #   (LINE_BREAK.split(text)) guardando o evento em construção:
+#   - Antes: um BOM ("\ufeff") no começo do texto não faz parte do stream. Tire UM, se houver;
+#     um segundo "\ufeff" (ou um no meio) fica: "\ufeffdata" é um campo desconhecido.
 #   - "data": acrescente o valor às linhas de dados;  "event": o tipo;  "id": o último id
 #     (ignore ids com "\0");  comentários e campos desconhecidos: ignore.
 #   - Linha vazia: entregue o evento — data = linhas de dados juntadas com "\n", tipo padrão

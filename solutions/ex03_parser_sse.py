@@ -20,6 +20,8 @@ LINE_BREAK = re.compile(r"\r\n|\r|\n")
 #     "data: oi" → ("data", "oi");  "data:oi" → ("data", "oi");  "data:  oi" → ("data", " oi")
 #   - Linha sem ":" é um campo sem valor: "data" → ("data", "").
 #   - Comentário (começa com ":") tem campo vazio: ": ping" → ("", "ping").
+#   - O campo fica exatamente como veio, sem .lower() nem .strip(): "Data: oi" → ("Data", "oi")
+#     e " data: oi" → (" data", "oi") — campos desconhecidos, que parse_sse vai ignorar.
 def parse_line(line: str) -> tuple[str, str]:
     ### BEGIN SOLUTION
     #1| field, colon, value = line.partition(":")
@@ -35,6 +37,8 @@ def parse_line(line: str) -> tuple[str, str]:
 # TODO 2: parse_sse(text) — a lista de eventos que um cliente receberia deste texto (guia §3.1).
 #   Cada evento é {"event": tipo, "data": texto, "id": último id}. Percorra as linhas
 #   (LINE_BREAK.split(text)) guardando o evento em construção:
+#   - Antes: um BOM ("\ufeff") no começo do texto não faz parte do stream. Tire UM, se houver;
+#     um segundo "\ufeff" (ou um no meio) fica: "\ufeffdata" é um campo desconhecido.
 #   - "data": acrescente o valor às linhas de dados;  "event": o tipo;  "id": o último id
 #     (ignore ids com "\0");  comentários e campos desconhecidos: ignore.
 #   - Linha vazia: entregue o evento — data = linhas de dados juntadas com "\n", tipo padrão
@@ -47,6 +51,7 @@ def parse_sse(text: str) -> list[dict[str, str]]:
     #1| data: list[str] = []
     #1| event_type = ""
     #1| last_id = ""
+    #1| # falta: tirar UM "\ufeff" do começo de text, se houver
     #1| lines = LINE_BREAK.split(text)
     #1| for line in lines[:-1]:  # o último pedaço não terminou com quebra de linha: incompleto
     #1|     if line == "":
@@ -59,6 +64,8 @@ def parse_sse(text: str) -> list[dict[str, str]]:
     data: list[str] = []
     event_type = ""
     last_id = ""
+    if text.startswith("\ufeff"):  # one BOM at the very start is not part of the stream
+        text = text[1:]
     lines = LINE_BREAK.split(text)
     for line in lines[:-1]:  # the last piece has no line break after it: an unfinished line
         if line == "":

@@ -77,6 +77,44 @@ MISTAKES = [
     M("ex03_parser_sse", "split_so_lf", "quebra as linhas só em \\n",
       [("    lines = LINE_BREAK.split(text)\n    for line in lines[:-1]:  # the last", "    lines = text.split(\"\\n\")\n    for line in lines[:-1]:  # the last")],
       "ex03.parse.quebras_e_id", "\\r\\n, \\r ou \\n"),
+    M("ex03_parser_sse", "splitlines", "str.splitlines() (quebra também em \\u2028, \\x0b, \\x85...)",
+      [("    lines = LINE_BREAK.split(text)\n    for line in lines[:-1]:  # the last", "    lines = text.splitlines()\n    for line in lines:  # the last")],
+      "ex03.parse.quebras_e_id", "str.splitlines()"),
+    M("ex03_parser_sse", "nomes_minusculos", "compara o nome do campo com .lower()",
+      [("        field, value = parse_line(line)\n", "        field, value = parse_line(line)\n        field = field.lower()\n")],
+      "ex03.parse.basico", "diferenciam maiúsculas"),
+    M("ex03_parser_sse", "nomes_minusculos_no_parse_line", "parse_line devolve o nome do campo em minúsculas",
+      [("    return field, value\n", "    return field.lower(), value\n")],
+      "ex03.parse_line", "sem .lower()"),
+    M("ex03_parser_sse", "nomes_aparados", "tira os espaços do nome do campo com .strip()",
+      [("        field, value = parse_line(line)\n", "        field, value = parse_line(line)\n        field = field.strip()\n")],
+      "ex03.parse.basico", "Não use .strip() no nome"),
+    M("ex03_parser_sse", "sem_bom", "não tira o BOM do começo do texto",
+      [("    if text.startswith(\"\\ufeff\"):  # one BOM at the very start is not part of the stream\n        text = text[1:]\n", "")],
+      "ex03.parse.quebras_e_id", "BOM"),
+    M("ex03_parser_sse", "bom_em_todo_lugar", "tira todo \\ufeff do texto, não só o primeiro",
+      [("    if text.startswith(\"\\ufeff\"):  # one BOM at the very start is not part of the stream\n        text = text[1:]\n",
+        "    text = text.replace(\"\\ufeff\", \"\")\n")],
+      "ex03.parse.quebras_e_id", "tire só UM BOM"),
+    M("ex03_parser_sse", "lstrip_valor", "lstrip() tira todos os espaços do começo do valor",
+      [("    if value.startswith(\" \"):\n        value = value[1:]\n", "    value = value.lstrip()\n")],
+      "ex03.parse_line", "só UM espaço"),
+    M("ex03_parser_sse", "junta_sem_quebra", "junta as linhas data sem o \\n",
+      [('"data": "\\n".join(data)', '"data": "".join(data)')],
+      "ex03.parse.basico", "se juntam com '\\n'"),
+    M("ex03_parser_sse", "tipo_nao_zera", "o tipo do evento não volta a 'message' depois da linha vazia",
+      [("            data, event_type = [], \"\"\n", "            data = []\n")],
+      "ex03.parse.basico", "volta a ser \"message\""),
+    M("ex03_parser_sse", "entrega_sem_data", "entrega um evento em toda linha vazia, mesmo sem data",
+      [("            if data:\n                events.append(", "            if True:\n                events.append(")],
+      "ex03.parse.basico", "sem nenhuma linha data"),
+    M("ex03_parser_sse", "id_com_nul", "aceita um id com \\0",
+      [("        elif field == \"id\" and \"\\0\" not in value:\n", "        elif field == \"id\":\n")],
+      "ex03.parse.quebras_e_id", "é ignorado"),
+    M("ex03_parser_sse", "retry_isdigit", "lê retry com isdigit() + int(): quebra com \"²\"",
+      [("            last_id = value\n    return events\n",
+        "            last_id = value\n        elif field == \"retry\" and value.isdigit():\n            retry = int(value)\n    return events\n")],
+      "ex03.parse.basico", "dígitos ASCII"),
     # ex04 — StreamingResponse
     M("ex04_streaming_response", "junta_tudo", "junta todos os tokens antes do primeiro yield",
       [("    async for piece in fake_tokens(texto, atraso):\n        yield format_sse(piece)\n",
@@ -182,6 +220,28 @@ MISTAKES = [
 ]
 
 
+
+# The body of ex03's parse_sse after its local variables (replaced whole by the ex03 alternatives).
+_EX03_BODY = (
+    "    if text.startswith(\"\\ufeff\"):  # one BOM at the very start is not part of the stream\n"
+    "        text = text[1:]\n"
+    "    lines = LINE_BREAK.split(text)\n"
+    "    for line in lines[:-1]:  # the last piece has no line break after it: an unfinished line\n"
+    "        if line == \"\":\n"
+    "            if data:\n"
+    "                events.append({\"event\": event_type or \"message\", \"data\": \"\\n\".join(data), \"id\": last_id})\n"
+    "            data, event_type = [], \"\"\n"
+    "            continue\n"
+    "        field, value = parse_line(line)\n"
+    "        if field == \"data\":\n"
+    "            data.append(value)\n"
+    "        elif field == \"event\":\n"
+    "            event_type = value\n"
+    "        elif field == \"id\" and \"\\0\" not in value:\n"
+    "            last_id = value\n"
+    "    return events\n"
+)
+
 # Correct solutions written differently: every check of their step must pass.
 ALTERNATIVES = [
     ExMistake("ex02_formato_sse", "crlf_e_if_id", "CRLF em tudo, e nenhuma linha id: para um id vazio",
@@ -203,5 +263,54 @@ ALTERNATIVES = [
                 '        from fastapi import HTTPException\n        raise HTTPException(502, detail=ERROR_MESSAGE)\n\n'
                 '    async def replay():\n        yield first\n        async for event in events:\n            yield event\n\n'
                 '    return StreamingResponse(replay(), media_type="text/event-stream", headers=SSE_HEADERS)\n')],
+              "", ""),
+    ExMistake("ex03_parser_sse", "maquina_de_estados", "parse_sse caractere a caractere (sem split), removeprefix para o BOM",
+              [(_EX03_BODY,
+                "    text = text.removeprefix(\"\\ufeff\")\n"
+                "    chars: list[str] = []\n"
+                "    after_cr = False\n"
+                "    for ch in text:\n"
+                "        if after_cr and ch == \"\\n\":\n"
+                "            after_cr = False\n"
+                "            continue\n"
+                "        after_cr = ch == \"\\r\"\n"
+                "        if ch not in \"\\r\\n\":\n"
+                "            chars.append(ch)\n"
+                "            continue\n"
+                "        line, chars = \"\".join(chars), []\n"
+                "        if not line:\n"
+                "            if data:\n"
+                "                events.append({\"event\": event_type or \"message\", \"data\": \"\\n\".join(data), \"id\": last_id})\n"
+                "            data, event_type = [], \"\"\n"
+                "        elif not line.startswith(\":\"):\n"
+                "            name, value = parse_line(line)\n"
+                "            if name == \"data\":\n"
+                "                data.append(value)\n"
+                "            elif name == \"event\":\n"
+                "                event_type = value\n"
+                "            elif name == \"id\" and \"\\0\" not in value:\n"
+                "                last_id = value\n"
+                "    return events\n")],
+              "", ""),
+    ExMistake("ex03_parser_sse", "regex_finditer", "linhas com re.finditer (só linhas terminadas), retry lido só com dígitos ASCII",
+              [(_EX03_BODY,
+                "    if text[:1] == \"\\ufeff\":\n"
+                "        text = text[1:]\n"
+                "    retry = None\n"
+                "    for match in re.finditer(r\"([^\\r\\n]*)(?:\\r\\n|\\r|\\n)\", text):\n"
+                "        field, value = parse_line(match.group(1)) if match.group(1) else (None, \"\")\n"
+                "        if field is None:\n"
+                "            if data:\n"
+                "                events.append(dict(event=event_type or \"message\", data=\"\\n\".join(data), id=last_id))\n"
+                "            data, event_type = [], \"\"\n"
+                "        elif field == \"data\":\n"
+                "            data.append(value)\n"
+                "        elif field == \"event\":\n"
+                "            event_type = value\n"
+                "        elif field == \"id\":\n"
+                "            last_id = value if \"\\0\" not in value else last_id\n"
+                "        elif field == \"retry\" and value.isascii() and value.isdigit():\n"
+                "            retry = int(value)\n"
+                "    return events\n")],
               "", ""),
 ]
