@@ -18,6 +18,7 @@
   };
   let controller = null;     // o AbortController do pedido em andamento (o botão Parar)
   let marcas = [];           // [{t, tipo}] a chegada de cada evento, para a linha do tempo
+  const numero = new Intl.NumberFormat("pt-BR", { maximumFractionDigits: 0 }); // "1.234 ms"
 
   // ------------------------------------------------------------------ login
 
@@ -99,7 +100,7 @@
     controller = new AbortController();
     ocupado(true);
     estado("enviando", "Enviando… esperando a resposta do servidor.");
-    fio("meta", "→ POST " + caminho + "  " + JSON.stringify(corpo));
+    fio("fio-meta", "→ POST " + caminho + "  " + JSON.stringify(corpo));
     const t0 = performance.now();
     let resp;
     try {
@@ -110,7 +111,7 @@
       return ocupado(false);
     }
     const tipo = resp.headers.get("content-type") || "";
-    fio("meta", "← HTTP " + resp.status + "  content-type: " + (tipo || "(nenhum)"));
+    fio("fio-meta", "← HTTP " + resp.status + "  content-type: " + (tipo || "(nenhum)"));
 
     try {
       if (resp.status === 401) {
@@ -141,9 +142,10 @@
   // ------------------------------------------------------------------ o stream, evento a evento
 
   async function lerStream(resp, t0) {
-    const s = { t0, eventos: 0, done: false, erro: false, depoisDoDone: false };
+    // chegada: quando o pedaço de texto chegou (as linhas e os eventos de um pedaço chegam juntos)
+    const s = { t0, chegada: 0, eventos: 0, done: false, erro: false, depoisDoDone: false };
     const parser = new SSEParser({
-      onLine: (linha) => fio(linha === "" ? "vazia" : "linha", linha, performance.now() - t0),
+      onLine: (linha) => fio(linha === "" ? "fio-vazia" : "fio-linha", linha, s.chegada),
       onEvent: (evento) => aoEvento(evento, s),
     });
     estado("recebendo", "Recebendo o stream…");
@@ -152,6 +154,7 @@
     for (;;) {
       const { value, done } = await leitor.read();
       if (done) break;
+      s.chegada = performance.now() - t0;
       parser.feed(value);
     }
     parser.end();
@@ -167,7 +170,7 @@
   }
 
   function aoEvento(evento, s) {
-    const t = performance.now() - s.t0;
+    const t = s.chegada;
     s.eventos += 1;
     el.eventos.textContent = String(s.eventos);
     if (evento.type === "error") {
@@ -199,7 +202,7 @@
       const corpo = JSON.parse(texto);
       resposta = typeof corpo.response === "string" ? corpo.response : JSON.stringify(corpo, null, 2);
     } catch (err) { /* não era JSON: mostra o texto como veio */ }
-    fio("linha", texto, t);
+    fio("fio-linha", texto, t);
     el.saida.append(resposta);
     el.primeiro.textContent = ms(t);
     el.total.textContent = ms(t);
@@ -277,7 +280,7 @@
       quando.textContent = "+" + ms(t);
       li.append(quando);
     }
-    li.append(classe === "vazia" ? "(linha vazia: entrega o evento)" : texto);
+    li.append(classe === "fio-vazia" ? "(linha vazia: entrega o evento)" : texto);
     el.fio.append(li);
   }
 
@@ -301,6 +304,6 @@
   }
 
   function ms(valor) {
-    return Math.round(valor).toLocaleString("pt-BR") + " ms";
+    return numero.format(valor) + " ms";
   }
 })();
