@@ -344,7 +344,7 @@ def test_streaming_grows_in_visible_steps_before_done(page, stack):
     from playwright.sync_api import expect
 
     # hold_after=3: the mock stops after 3 tokens until released, so the page is caught mid-stream.
-    stack.mock.set_scenario(Scenario(token_delay=0.02, hold_after=3))
+    stack.mock.set_scenario(Scenario(token_delay=0.03, hold_after=3))
     log_in(page)
     watch_output(page)
     page.get_by_role("button", name="Enviar").click()
