@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -527,10 +528,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
         llm = f"real, em {base} (modelo padrão: {os.environ.get('DEFAULT_MODEL', 'gpt-4o-mini')})"
     os.environ.setdefault("LANGCHAIN_TRACING_V2", "false")
     what = "solução de referência (solutions/template.py)" if args.solution else f"seu {app_dir / 'template.py'}"
-    print(BANNER.format(what=what, app_url=f"http://{args.host}:{args.port}", llm=llm), flush=True)
+    app_url = f"http://{args.host}:{args.port}"
+    print(BANNER.format(what=what, app_url=app_url, llm=llm), flush=True)
+    # The page's "Parar" must show here: the mock says when a client cancelled a model call.
+    mock_log = logging.getLogger("dia3.mockllm")
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    mock_log.addHandler(handler)
+    mock_log.setLevel(logging.INFO)
+    mock_log.propagate = False
+    # dia3.web:create_app imports the learner's `template` (app_dir is on sys.path) and wraps its app
+    # with the browser page, without touching it; as a factory it runs again on every --reload.
+    os.environ["DIA3_SERVE_URL"] = app_url
     try:
         uvicorn.run(
-            "template:app",
+            "dia3.web:create_app",
+            factory=True,
             app_dir=str(app_dir),
             host=args.host,
             port=args.port,

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
+
+logger = logging.getLogger("dia3.mockllm")  # `dia3 serve` shows its INFO lines in the terminal
 
 MOCK_API_KEY = "dia3-mock-key"
 FAULTS = ("error_before_first_token", "cut_mid_stream", "slow_first_token")
@@ -315,6 +318,7 @@ class MockLLM:
         finally:
             if rec.status == "started":  # the client went away before the end
                 self._update(rec, status="cancelled", finished_at=time.monotonic())
+                logger.info("LLM simulado: chamada %d cancelada pelo cliente depois de %d tokens", rec.id, rec.tokens_sent)
 
 
 class _CutConnection(Exception):
