@@ -19,6 +19,9 @@ class Variant:
     check: str = ""  # mistakes: the check id (without parameters) that must fail
     message: str = ""  # mistakes: a piece of the failure message meant for this mistake
     extra_imports: list[str] = field(default_factory=list)
+    # what the checks of today do with it (see TODAY_LEGEND); empty for the older entries, which
+    # test_corpus.py already holds to their check
+    today: str = ""
 
 
 SSE_YIELD = "            yield format_sse(token)\n"
@@ -275,3 +278,244 @@ def apply(source: str, variant: Variant) -> str:
     for module in variant.extra_imports:
         source = source.replace("import logging\n", f"import {module}\nimport logging\n", 1)
     return source
+
+
+# ---------------------------------------------------------------------------------------------
+# Round 2 (issue #10): mistakes written with fresh eyes, and more correct styles.
+#
+# `today` records what the checks of the day these entries were written did with them:
+#   "pega"            caught by the check named, with the message named
+#   "pega:msg"        caught by the check named, but with another message (the hint misleads)
+#   "outra:<id>"      not caught by the check named; caught (only) by <id>
+#   "passa"           passes every check of the step: not caught at all
+#   "falha:<id>"      (alternatives) a correct solution wrongly failed by <id>
+#   "ok"              (alternatives) passes every check, as it should
+# Checks named here that do not exist yet are listed in PROPOSED_CHECKS: the entry says which
+# check *should* catch the mistake, so the new check machinery has a target.
+# ---------------------------------------------------------------------------------------------
+
+PROPOSED_CHECKS = {
+    "chat.event_loop_livre": "/chat sem stream não trava o event loop (invoke síncrono, bcrypt em async def...)",
+    "login.event_loop_livre": "o bcrypt do /login não roda no event loop (async def login trava os streams)",
+    "chat.cabecalhos": "o ramo stream=true do /chat manda Cache-Control e X-Accel-Buffering",
+    "generate.erro_registrado": "a falha do modelo fica no log do servidor (logger.exception)",
+    "generate.erro_sem_excecao": "depois do event: error, o gerador termina sem levantar (sem 'Exception in ASGI application')",
+    "generate.cancelamento_propagado": "o CancelledError chega até o servidor (não é engolido por except BaseException / return)",
+    "login.tempo_uniforme": "usuário desconhecido leva o mesmo tempo que senha errada (bcrypt contra _DUMMY_HASH)",
+    "login.senha_longa": "senha com mais de 72 bytes dá 401, não 500 (o bcrypt 5 levanta ValueError)",
+}
+
+CHAT_AINVOKE = "        message = await llm.ainvoke([HumanMessage(content=body.prompt)])\n"
+CHAT_LLM = "    llm = ChatOpenAI(model=body.model or DEFAULT_MODEL)\n"
+STREAM_LLM_LINE = "    llm = ChatOpenAI(model=model or DEFAULT_MODEL, streaming=True)\n    # aclosing"
+SSE_EXCEPT = "    except Exception:  # CancelledError (cliente desconectou) não é Exception: segue adiante\n"
+FIXED_PROMPT = "Explique SSE em 3 bullets"  # the curl example of the README: the checks' prompt too
+
+MISTAKES += [
+    # --- blocking calls outside the streaming path ------------------------------------------
+    Variant("chat_invoke_sincrono", "/chat sem stream com llm.invoke (síncrono) dentro de async def",
+            [(CHAT_AINVOKE, "        message = llm.invoke([HumanMessage(content=body.prompt)])\n")],
+            "chat.event_loop_livre", "travado", today="passa"),
+    Variant("login_async_bcrypt", "async def login: o bcrypt (~0,2 s de CPU) roda no event loop e para os streams",
+            [("def login(body: LoginRequest) -> dict[str, str]:", "async def login(body: LoginRequest) -> dict[str, str]:")],
+            "login.event_loop_livre", "travado", today="passa"),
+    Variant("caminho_sincrono_no_threadpool", "def + llm.stream() do começo ao fim: o StreamingResponse itera numa thread",
+            [("async def stream_llm(prompt: str, model: str | None = None) -> AsyncIterator[str]:",
+              "def stream_llm(prompt: str, model: str | None = None) -> Iterator[str]:"),
+             (ASTREAM_BLOCK, "    for chunk in llm.stream([HumanMessage(content=prompt)]):\n"
+                             "        if isinstance(chunk.content, str) and chunk.content:\n            yield chunk.content\n"),
+             ("async def sse_events(prompt: str, model: str | None = None) -> AsyncIterator[str]:",
+              "def sse_events(prompt: str, model: str | None = None) -> Iterator[str]:"),
+             ("        async for token in stream_llm(prompt, model):\n", "        for token in stream_llm(prompt, model):\n"),
+             ("from collections.abc import AsyncIterator\n", "from collections.abc import AsyncIterator, Iterator\n")],
+            "generate.cancela_no_disconnect", "continuou aberto", today="passa"),
+    # --- hard-coded values -------------------------------------------------------------------
+    Variant("prompt_fixo_no_stream", "o prompt do exemplo do curl ficou fixo no stream_llm",
+            [(ASTREAM_BLOCK, ASTREAM_BLOCK.replace("HumanMessage(content=prompt)", f"HumanMessage(content={FIXED_PROMPT!r})"))],
+            "generate.modelo_e_prompt", "prompt", today="passa"),
+    Variant("prompt_fixo_no_chat", "o /chat sem stream manda sempre o prompt do exemplo",
+            [(CHAT_AINVOKE, f"        message = await llm.ainvoke([HumanMessage(content={FIXED_PROMPT!r})])\n")],
+            "chat.sem_stream", "prompt", today="passa"),
+    Variant("default_model_fixo", "DEFAULT_MODEL escrito no código, sem os.getenv",
+            [('DEFAULT_MODEL = os.getenv("DEFAULT_MODEL") or "gpt-4o-mini"', 'DEFAULT_MODEL = "gpt-4o-mini"')],
+            "generate.modelo_e_prompt", "DEFAULT_MODEL", today="pega"),
+    Variant("chat_modelo_ignorado", "/chat sem stream ignora o model do pedido",
+            [(CHAT_LLM, "    llm = ChatOpenAI(model=DEFAULT_MODEL)\n")],
+            "chat.sem_stream", "model", today="passa"),
+    Variant("llm_global_modelo_fixo", "um ChatOpenAI criado uma vez no módulo, com o modelo padrão",
+            [("# TODO 3: stream_llm", "LLM = ChatOpenAI(model=DEFAULT_MODEL, streaming=True)  # criado uma vez só\n\n\n# TODO 3: stream_llm"),
+             (STREAM_LLM_LINE, "    llm = LLM\n    # aclosing")],
+            "generate.modelo_e_prompt", "ignorado", today="pega"),
+    Variant("expire_fixo", "ACCESS_TOKEN_EXPIRE_MINUTES fixo em 30 (ignora o ambiente)",
+            [('ACCESS_TOKEN_EXPIRE_MINUTES = int(os.getenv("ACCESS_TOKEN_EXPIRE_MINUTES") or 30)', "ACCESS_TOKEN_EXPIRE_MINUTES = 30")],
+            "login.ok", "ACCESS_TOKEN_EXPIRE_MINUTES", today="passa"),
+    # --- server-side misbehaviour the bytes do not show ----------------------------------------
+    Variant("erro_nao_registrado", "manda o event: error mas não registra a falha no log",
+            [('        logger.exception("o LLM falhou durante o streaming")\n', "")],
+            "generate.erro_registrado", "log", today="passa"),
+    Variant("erro_relevantado", "manda o event: error e levanta a exceção de novo (raise no lugar do return)",
+            [(ERROR_BRANCH, '        yield format_sse(ERROR_MESSAGE, event="error")\n        raise\n')],
+            "generate.erro_sem_excecao", "exceção", today="passa"),
+    Variant("cancelamento_engolido_baseexception", "except BaseException: o cancelamento vira event: error",
+            [(SSE_EXCEPT, "    except BaseException:  # pega tudo\n")],
+            "generate.cancelamento_propagado", "CancelledError", today="passa"),
+    Variant("cancelamento_return", "except asyncio.CancelledError: return (engole o cancelamento)",
+            [(SSE_EXCEPT, "    except asyncio.CancelledError:\n        return  # o cliente saiu: nada a fazer\n" + SSE_EXCEPT)],
+            "generate.cancelamento_propagado", "CancelledError", ["asyncio"], today="passa"),
+    Variant("task_termina_sem_cancelar", "a task que lê o modelo é cancelada no finally, mas engole o CancelledError",
+            [(ASTREAM_BLOCK, """    queue: asyncio.Queue = asyncio.Queue()
+
+    async def producer() -> None:
+        try:
+            async for chunk in llm.astream([HumanMessage(content=prompt)]):
+                await queue.put(chunk.content)
+        except asyncio.CancelledError:
+            return  # "não precisa fazer nada": a task termina como feita, não cancelada
+        except Exception as exc:
+            await queue.put(exc)
+            return
+        await queue.put(None)
+
+    task = asyncio.create_task(producer())
+    try:
+        while (content := await queue.get()) is not None:
+            if isinstance(content, Exception):
+                raise content
+            if isinstance(content, str) and content:
+                yield content
+    finally:
+        task.cancel()
+""")],
+            "generate.cancelamento_propagado", "CancelledError", ["asyncio"], today="outra:generate.cancela_no_disconnect"),
+    # --- headers and auth --------------------------------------------------------------------
+    Variant("chat_stream_sem_cabecalhos", "o ramo stream=true do /chat sem Cache-Control nem X-Accel-Buffering",
+            [(CHAT_STREAM_BRANCH, CHAT_STREAM_BRANCH.replace(', headers=SSE_HEADERS', ''))],
+            "chat.cabecalhos", "Cache-Control", today="passa"),
+    Variant("login_sem_dummy_hash", "usuário desconhecido volta na hora, sem o bcrypt de mentira (o tempo denuncia)",
+            [('    user = USERS.get(username)\n    hashed = user["password_hash"] if user else _DUMMY_HASH\n'
+              '    password_ok = bcrypt.checkpw(password.encode("utf-8"), hashed)\n    return user is not None and password_ok\n',
+              '    user = USERS.get(username)\n    if user is None:\n        return False  # atalho: nem confere a senha\n'
+              '    return bcrypt.checkpw(password.encode("utf-8"), user["password_hash"])\n')],
+            "login.tempo_uniforme", "tempo", today="passa"),
+    Variant("jwt_verify_exp_false", 'options={"verify_exp": False} "para o token não vencer no meio da aula"',
+            [('options={"require_exp": True, "require_sub": True},  # sem exp',
+              'options={"verify_exp": False},  # sem exp')],
+            "auth.rejeita", "expirado", today="pega"),
+    Variant("auth_200_com_erro", "sem token, a rota responde 200 com um texto de erro em vez de 401",
+            [("    if credentials is None or credentials.scheme.lower() != \"bearer\":\n        raise CREDENTIALS_ERROR\n",
+              "    if credentials is None or credentials.scheme.lower() != \"bearer\":\n        return \"\"\n"),
+             (GENERATE_RESPONSE, '    if not username:\n        return {"erro": "faça login primeiro"}\n' + GENERATE_RESPONSE)],
+            "auth.rejeita", "401", today="pega"),
+    Variant("chat_sem_auth", "esqueceu o Depends(get_current_user) no /chat",
+            [("async def chat(body: ChatRequest, username: str = Depends(get_current_user)):", "async def chat(body: ChatRequest):")],
+            "auth.rejeita", "401", today="pega"),
+    # --- framing and errors ------------------------------------------------------------------
+    Variant("format_sse_splitlines", "str.splitlines(): um token '\\n' some (e '\\n\\n' vira uma quebra só)",
+            [("for line in _LINE_BREAK.split(data))", "for line in data.splitlines())")],
+            "generate.enquadramento", "quebra", today="pega"),
+    Variant("format_sse_so_lf", "quebra só em '\\n' (um '\\r' do modelo vira quebra de linha no cliente)",
+            [("for line in _LINE_BREAK.split(data))", 'for line in data.split("\\n"))')],
+            "generate.enquadramento", "\\r", today="passa"),
+    Variant("erro_sem_event_error", "a mensagem de erro vai num evento comum (sem 'event: error')",
+            [('yield format_sse(ERROR_MESSAGE, event="error")', "yield format_sse(ERROR_MESSAGE)")],
+            "generate.erro_no_meio_do_stream", "não avisou o erro", today="pega"),
+    Variant("ainvoke_sem_await", "esqueceu o await: message é uma coroutine e .content quebra com 500",
+            [(CHAT_AINVOKE, "        message = llm.ainvoke([HumanMessage(content=body.prompt)])\n")],
+            "chat.sem_stream", "500", today="pega"),
+]
+
+
+# More correct styles (every check must pass).
+CLASS_STREAM = '''class SSEStream:
+    """Um async iterator escrito à mão (__anext__), sem async def ... yield."""
+
+    def __init__(self, prompt: str, model: str | None) -> None:
+        self._tokens = stream_llm(prompt, model)
+        self._finished = False
+
+    def __aiter__(self) -> "SSEStream":
+        return self
+
+    async def __anext__(self) -> str:
+        if self._finished:
+            raise StopAsyncIteration
+        try:
+            token = await self._tokens.__anext__()
+        except StopAsyncIteration:
+            self._finished = True
+            return format_sse("[DONE]")
+        except Exception:
+            logger.exception("o LLM falhou durante o streaming")
+            self._finished = True
+            return format_sse(ERROR_MESSAGE, event="error")
+        return format_sse(token)
+
+    async def aclose(self) -> None:
+        await self._tokens.aclose()
+
+
+SSE_HEADERS = {'''
+
+ALTERNATIVES += [
+    Variant("chat_ainvoke_streaming_true", "/chat sem stream: ainvoke no mesmo tipo de ChatOpenAI(streaming=True)",
+            [(CHAT_LLM, "    llm = ChatOpenAI(model=body.model or DEFAULT_MODEL, streaming=True)\n")], today="falha:chat.sem_stream"),
+    Variant("chat_junta_o_astream", "/chat sem stream: junta os pedaços do astream",
+            [(CHAT_AINVOKE, '        parts = [c.content async for c in llm.astream([HumanMessage(content=body.prompt)])]\n'
+                            '        text = "".join(p for p in parts if isinstance(p, str))\n'),
+             ('    return {"response": message.content}', '    return {"response": text}')], today="falha:chat.sem_stream"),
+    Variant("aclose_manual", "try/finally com await chunks.aclose() no lugar do aclosing",
+            [(ASTREAM_BLOCK, """    chunks = llm.astream([HumanMessage(content=prompt)])
+    try:
+        async for chunk in chunks:
+            if isinstance(chunk.content, str) and chunk.content:
+                yield chunk.content
+    finally:
+        await chunks.aclose()
+""")], today="ok"),
+    Variant("asyncio_timeout", "o laço do astream dentro de asyncio.timeout(120)",
+            [("    async with aclosing(llm.astream([HumanMessage(content=prompt)])) as chunks:\n",
+              "    async with asyncio.timeout(120), aclosing(llm.astream([HumanMessage(content=prompt)])) as chunks:\n")],
+            extra_imports=["asyncio"], today="ok"),
+    Variant("api_router", "rotas num APIRouter incluído no app no fim do arquivo",
+            [("from fastapi import Depends, FastAPI, HTTPException, status", "from fastapi import APIRouter, Depends, FastAPI, HTTPException, status"),
+             ('app = FastAPI(title="Dia 3 — Streaming + LLM")\n', 'app = FastAPI(title="Dia 3 — Streaming + LLM")\nrouter = APIRouter()\n'),
+             ('@app.post("/login")', '@router.post("/login")'),
+             ('@app.post("/api/generate")', '@router.post("/api/generate")'),
+             ('@app.post("/chat")', '@router.post("/chat")'),
+             ('    return {"response": message.content}\n    ### END SOLUTION\n',
+              '    return {"response": message.content}\n    ### END SOLUTION\n\n\napp.include_router(router)\n')], today="ok"),
+    Variant("annotated_depends", "o usuário via Annotated[str, Depends(get_current_user)]",
+            [("from collections.abc import AsyncIterator\n", "from collections.abc import AsyncIterator\nfrom typing import Annotated\n"),
+             ('@app.post("/login")', 'CurrentUser = Annotated[str, Depends(get_current_user)]\n\n\n@app.post("/login")'),
+             ("async def generate(body: GenerateRequest, username: str = Depends(get_current_user)):",
+              "async def generate(body: GenerateRequest, username: CurrentUser):"),
+             ("async def chat(body: ChatRequest, username: str = Depends(get_current_user)):",
+              "async def chat(body: ChatRequest, username: CurrentUser):")], today="ok"),
+    Variant("gerador_em_classe", "/api/generate com um async iterator escrito como classe",
+            [("SSE_HEADERS = {", CLASS_STREAM),
+             (GENERATE_RESPONSE, GENERATE_RESPONSE.replace("sse_events(body.prompt, body.model)", "SSEStream(body.prompt, body.model)"))],
+            today="ok"),
+    Variant("polling_is_disconnected", "o gerador pergunta request.is_disconnected() a cada evento",
+            [("from fastapi import Depends, FastAPI, HTTPException, status", "from fastapi import Depends, FastAPI, HTTPException, Request, status"),
+             ("async def generate(body: GenerateRequest, username: str = Depends(get_current_user)):",
+              "async def generate(body: GenerateRequest, request: Request, username: str = Depends(get_current_user)):"),
+             (GENERATE_RESPONSE, '''    async def events():
+        async with aclosing(sse_events(body.prompt, body.model)) as source:
+            async for event in source:
+                if await request.is_disconnected():
+                    logger.info("cliente saiu; parando o stream")
+                    break
+                yield event
+
+''' + GENERATE_RESPONSE.replace("sse_events(body.prompt, body.model)", "events()"))], today="ok"),
+    Variant("yield_bytes", "o gerador entrega bytes (format_sse(...).encode()) e str misturados",
+            [(SSE_YIELD, '            yield format_sse(token).encode("utf-8")\n')], today="ok"),
+    Variant("login_bcrypt_em_thread", "async def login com o bcrypt em asyncio.to_thread",
+            [("def login(body: LoginRequest) -> dict[str, str]:", "async def login(body: LoginRequest) -> dict[str, str]:"),
+             ("    if not authenticate_user(body.username, body.password):\n",
+              "    if not await asyncio.to_thread(authenticate_user, body.username, body.password):\n")],
+            extra_imports=["asyncio"], today="ok"),
+    Variant("login_senha_longa_truncada", "senha com mais de 72 bytes cortada antes do bcrypt (o bcrypt 5 levanta ValueError)",
+            [('    password_ok = bcrypt.checkpw(password.encode("utf-8"), hashed)\n',
+              '    password_ok = bcrypt.checkpw(password.encode("utf-8")[:72], hashed)\n')], today="ok"),
+]

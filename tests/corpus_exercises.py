@@ -18,6 +18,7 @@ class ExMistake:
     edits: list[tuple[str, str]]
     check: str
     message: str
+    today: str = ""  # what today's checks do with it (legend in corpus.py); empty for the older entries
 
 
 def apply(source: str, mistake: ExMistake) -> str:
@@ -313,4 +314,141 @@ ALTERNATIVES = [
                 "            retry = int(value)\n"
                 "    return events\n")],
               "", ""),
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Round 2 (issue #10). `today` as in corpus.py ("pega", "pega:msg", "outra:<id>", "passa";
+# alternatives: "ok" or "falha:<id>"). Checks that do not exist yet are in PROPOSED_CHECKS.
+# ---------------------------------------------------------------------------------------------
+
+PROPOSED_CHECKS = {
+    "ex04.eco.nao_bloqueia": "fake_tokens/eventos não travam o event loop (time.sleep na fonte)",
+    "ex06.ask.nao_bloqueia": "ask_llm não trava o event loop (llm.invoke síncrono)",
+    "ex07.chat.nao_bloqueia": "o /chat sem stream não trava o event loop (invoke síncrono)",
+    "ex07.chat.cabecalhos": "o ramo stream=true manda Cache-Control e X-Accel-Buffering",
+    "ex09.erro_registrado": "a falha do modelo fica no log do servidor",
+    "ex09.erro_sem_excecao": "depois do event: error o gerador termina sem levantar",
+    "ex10.erro_registrado": "a falha do modelo fica no log do servidor",
+    "ex08.cancelamento_propagado": "o CancelledError segue adiante (sem return no except)",
+}
+
+EX04_LOOP = "    async for piece in fake_tokens(texto, atraso):\n        yield format_sse(piece)\n"
+EX06_ASK = "    llm = ChatOpenAI(model=model or DEFAULT_MODEL)\n    message = await llm.ainvoke([HumanMessage(content=prompt)])\n"
+EX08_RAISE = "        logger.info(\"cliente desconectou no meio do stream\")\n        raise\n"
+EX09_EXCEPT = "        logger.exception(\"o modelo falhou durante o stream\")\n        yield format_sse(ERROR_MESSAGE, event=\"error\")\n        return\n"
+
+MISTAKES += [
+    # ex01
+    M("ex01_geradores", "take_puxa_um_a_mais", "take confere o tamanho só depois de pedir o próximo item (puxa o item k+1)",
+      [("        async for item in items:\n            result.append(item)\n            if len(result) >= k:\n                break\n",
+        "        async for item in items:\n            if len(result) >= k:\n                break\n            result.append(item)\n")],
+      "ex01.take.para", "consumiu itens demais", today="passa"),
+    M("ex01_geradores", "take_sem_k_zero", "take(gen, 0) devolve um item (o teste do tamanho vem depois do append)",
+      [("        if k <= 0:\n            return result\n", "")],
+      "ex01.take.fecha", "itens errados", today="pega"),
+    # ex02
+    M("ex02_formato_sse", "splitlines", "str.splitlines(): 'a\\n' perde a linha vazia do fim",
+      [("for line in LINE_BREAK.split(data))", "for line in data.splitlines())")],
+      "ex02.format.multilinha", "quebras", today="pega"),
+    # ex04
+    M("ex04_streaming_response", "time_sleep_na_fonte", "time.sleep(atraso) no fake_tokens (trava o servidor)",
+      [("        await asyncio.sleep(atraso)\n", "        __import__('time').sleep(atraso)\n")],
+      "ex04.eco.nao_bloqueia", "travou", today="passa"),
+    M("ex04_streaming_response", "enquadramento_ingenuo", "f\"data: {piece}\\n\\n\" sem quebrar as linhas do pedaço",
+      [(EX04_LOOP, '    async for piece in fake_tokens(texto, atraso):\n        yield f"data: {piece}\\n\\n"\n')],
+      "ex04.eco.eventos", "quebra", today="pega:msg"),
+    # ex05
+    M("ex05_jwt", "verify_exp_false", 'options={"verify_exp": False}: token vencido continua valendo',
+      [(', options={"require_exp": True, "require_sub": True}', ', options={"verify_exp": False}')],
+      "ex05.rejeita", "expirado", today="pega"),
+    M("ex05_jwt", "sem_algorithms", "jwt.decode sem algorithms",
+      [("token, JWT_SECRET_KEY, algorithms=[JWT_ALGORITHM], options=", "token, JWT_SECRET_KEY, options=")],
+      "ex05.rejeita", "alg none", today="pega"),
+    # ex06
+    M("ex06_langchain", "ask_invoke_sincrono", "ask_llm com llm.invoke (síncrono) dentro de async def",
+      [(EX06_ASK, "    llm = ChatOpenAI(model=model or DEFAULT_MODEL)\n    message = llm.invoke([HumanMessage(content=prompt)])\n")],
+      "ex06.ask.nao_bloqueia", "travou", today="passa"),
+    M("ex06_langchain", "ask_modelo_ignorado", "ask_llm ignora o parâmetro model",
+      [(EX06_ASK, "    llm = ChatOpenAI(model=DEFAULT_MODEL)\n    message = await llm.ainvoke([HumanMessage(content=prompt)])\n")],
+      "ex06.ask", "modelo", today="passa"),
+    M("ex06_langchain", "ask_prompt_fixo", "ask_llm manda sempre o prompt do exemplo",
+      [(EX06_ASK, "    llm = ChatOpenAI(model=model or DEFAULT_MODEL)\n    message = await llm.ainvoke([HumanMessage(content=\"Explique SSE em 3 bullets\")])\n")],
+      "ex06.ask", "prompt", today="passa"),
+    # ex07
+    M("ex07_chat", "invoke_sincrono", "o ramo sem stream usa .invoke (síncrono) dentro de async def",
+      [("    message = await ChatOpenAI(model=DEFAULT_MODEL).ainvoke(", "    message = ChatOpenAI(model=DEFAULT_MODEL).invoke(")],
+      "ex07.chat.nao_bloqueia", "travou", today="passa"),
+    M("ex07_chat", "stream_sem_cabecalhos", "o ramo stream=true sem headers=SSE_HEADERS",
+      [('media_type="text/event-stream", headers=SSE_HEADERS)\n    message', 'media_type="text/event-stream")\n    message')],
+      "ex07.chat.cabecalhos", "Cache-Control", today="passa"),
+    # ex08
+    M("ex08_desconexao", "cancelamento_return", "conta o cancelamento e faz return em vez de raise",
+      [(EX08_RAISE, "        logger.info(\"cliente desconectou no meio do stream\")\n        return\n")],
+      "ex08.cancelamento_propagado", "raise", today="passa"),
+    # ex09
+    M("ex09_erros", "erro_nao_registrado", "manda o event: error sem registrar nada no log",
+      [(EX09_EXCEPT, "        yield format_sse(ERROR_MESSAGE, event=\"error\")\n        return\n")],
+      "ex09.erro_registrado", "log", today="passa"),
+    M("ex09_erros", "erro_relevantado", "manda o event: error e levanta de novo",
+      [(EX09_EXCEPT, "        logger.exception(\"o modelo falhou durante o stream\")\n        yield format_sse(ERROR_MESSAGE, event=\"error\")\n        raise\n")],
+      "ex09.erro_sem_excecao", "exceção", today="passa"),
+    M("ex09_erros", "erro_sem_event", "a mensagem de erro vai num evento comum, sem 'event: error'",
+      [(EX09_EXCEPT, "        logger.exception(\"o modelo falhou durante o stream\")\n        yield format_sse(ERROR_MESSAGE)\n        return\n")],
+      "ex09.erro_no_meio", "não foi avisado", today="pega"),
+    # ex10
+    M("ex10_sse_nativo", "erro_nao_registrado", "manda o evento de erro sem registrar nada no log",
+      [("        logger.exception(\"o modelo falhou durante o stream\")\n        yield ServerSentEvent(raw_data=ERROR_MESSAGE, event=\"error\")\n",
+        "        yield ServerSentEvent(raw_data=ERROR_MESSAGE, event=\"error\")\n")],
+      "ex10.erro_registrado", "log", today="passa"),
+    # ex11
+    M("ex11_agente", "build_agent_ignora_modelo", "build_agent ignora o model (sempre DEFAULT_MODEL)",
+      [("ChatOpenAI(model=model or DEFAULT_MODEL, streaming=True), tools=", "ChatOpenAI(model=DEFAULT_MODEL, streaming=True), tools=")],
+      "ex11.agente.sem_ferramenta", "modelo", today="passa"),
+    M("ex11_agente", "stream_agent_ignora_modelo", "stream_agent não repassa o model ao build_agent",
+      [("    agent = build_agent(model)\n", "    agent = build_agent()\n")],
+      "ex11.agente.sem_ferramenta", "modelo", today="passa"),
+    M("ex11_agente", "sem_system_prompt", "create_agent sem o system_prompt",
+      [("tools=[contar_palavras], system_prompt=SYSTEM_PROMPT\n", "tools=[contar_palavras]\n")],
+      "ex11.agente.usa_a_ferramenta", "system", today="passa"),
+]
+
+A = ExMistake
+ALTERNATIVES += [
+    A("ex04_streaming_response", "fonte_como_argumento", "eventos recebe a fonte de tokens como argumento padrão (fonte=fake_tokens)",
+      [("async def eventos(texto: str, atraso: float) -> AsyncIterator[str]:\n",
+        "async def eventos(texto: str, atraso: float, fonte=fake_tokens) -> AsyncIterator[str]:\n"),
+       (EX04_LOOP, "    async for piece in fonte(texto, atraso):\n        yield format_sse(piece)\n")],
+      "", "", today="falha:ex04.eco.streaming_real"),
+    A("ex01_geradores", "collect_compreensao", "collect com uma compreensão assíncrona",
+      [("    result = []\n    async for item in items:\n        result.append(item)\n    return result\n",
+        "    return [item async for item in items]\n")],
+      "", "", today="ok"),
+    A("ex06_langchain", "ask_junta_o_astream", "ask_llm junta os pedaços do astream",
+      [(EX06_ASK + "    return message.content\n",
+        "    llm = ChatOpenAI(model=model or DEFAULT_MODEL)\n"
+        "    parts = [c.content async for c in llm.astream([HumanMessage(content=prompt)])]\n"
+        "    return \"\".join(p for p in parts if isinstance(p, str))\n")],
+      "", "", today="ok"),
+    A("ex07_chat", "ainvoke_streaming_true", "o ramo sem stream usa ainvoke num ChatOpenAI(streaming=True)",
+      [("    message = await ChatOpenAI(model=DEFAULT_MODEL).ainvoke(", "    message = await ChatOpenAI(model=DEFAULT_MODEL, streaming=True).ainvoke(")],
+      "", "", today="ok"),
+    A("ex08_desconexao", "flag_no_finally", "conta num finally, com uma flag que diz se chegou ao fim",
+      [("    try:\n        async for token in stream_llm(prompt):\n            yield format_sse(token)\n        yield format_sse(\"[DONE]\")\n"
+        "    except asyncio.CancelledError:\n        STATS[\"cancelados\"] += 1\n" + EX08_RAISE + "    STATS[\"completos\"] += 1\n",
+        "    completed = False\n    try:\n        async for token in stream_llm(prompt):\n            yield format_sse(token)\n"
+        "        yield format_sse(\"[DONE]\")\n        completed = True\n    finally:\n"
+        "        STATS[\"completos\" if completed else \"cancelados\"] += 1\n"
+        "        if not completed:\n            logger.info(\"cliente desconectou no meio do stream\")\n")],
+      "", "", today="ok"),
+    A("ex05_jwt", "annotated_depends", "a rota /eu com Annotated[str, Depends(get_current_user)]",
+      [("from datetime import datetime, timedelta, timezone\n", "from datetime import datetime, timedelta, timezone\nfrom typing import Annotated\n"),
+       ("async def me(username: str = Depends(get_current_user)) -> dict[str, str]:",
+        "async def me(username: Annotated[str, Depends(get_current_user)]) -> dict[str, str]:")],
+      "", "", today="ok"),
+    A("ex09_erros", "except_com_asyncio_timeout", "o laço dentro de asyncio.timeout(120)",
+      [("    try:\n        async for token in stream_llm(prompt):\n            yield format_sse(token)\n    except Exception:\n",
+        "    try:\n        async with __import__('asyncio').timeout(120):\n            async for token in stream_llm(prompt):\n"
+        "                yield format_sse(token)\n    except Exception:\n")],
+      "", "", today="ok"),
 ]
