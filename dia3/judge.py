@@ -348,11 +348,15 @@ class Subject:
         raise last or SubjectError("não consegui subir o app")
 
     def settle(self, timeout: float = 2) -> list[LearnerError]:
+        return self.observe(timeout)[0]
+
+    def observe(self, timeout: float = 2) -> tuple[list[LearnerError], list[dict]]:
+        """Wait until the app's requests end; (exceptions they raised, warning+ log records)."""
         try:
             reply = self.request("settle", timeout=timeout + 2, within=timeout)
         except SubjectError:
-            return []
-        return [LearnerError(e) for e in reply.get("errors", [])]
+            return [], []
+        return [LearnerError(e) for e in reply.get("errors", [])], list(reply.get("logs", []))
 
     def ping(self, timeout: float = 5) -> float:
         started = time.monotonic()

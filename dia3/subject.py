@@ -214,6 +214,7 @@ class Subject:
         self.active = 0
         self.idle = asyncio.Event()
         self.server = None
+        self.logs: list[dict] = []
 
     def send(self, message: dict) -> None:
         line = json.dumps(message, ensure_ascii=True)  # ASCII: lone surrogates and any byte survive
@@ -385,14 +386,16 @@ class Subject:
         return wrapper
 
     async def op_settle(self, m: dict) -> dict:
-        """Wait (bounded) until no request is running; return and clear the errors seen."""
+        """Wait (bounded) until no request is running; return and clear the errors and the log
+        records (warning or worse) seen since the last time."""
         if self.active:
             try:
                 await asyncio.wait_for(self.idle.wait(), float(m.get("within", 2)))
             except asyncio.TimeoutError:
                 pass
         errors, self.errors = self.errors, []
-        return {"errors": errors, "active": self.active}
+        logs, self.logs[:] = list(self.logs), []
+        return {"errors": errors, "logs": logs, "active": self.active}
 
 
 def main() -> None:
@@ -406,6 +409,21 @@ def main() -> None:
 
     import dia3.loader  # noqa: F401
 
+    import logging
+
+    class Recorder(logging.Handler):
+        """What the learner's server logged (warning or worse): did it record the failure?"""
+
+        def emit(self, record: logging.LogRecord) -> None:
+            if len(subject.logs) < 200:
+                try:
+                    message = record.getMessage()
+                except Exception:  # noqa: BLE001 - a bad format string is still a log line
+                    message = str(record.msg)
+                subject.logs.append({"level": record.levelname, "logger": record.name,
+                                     "message": message[:MAX_TEXT], "exc": record.exc_info is not None})
+
+    logging.getLogger().addHandler(Recorder(logging.WARNING))
     install_guard(config.get("deny", []), config.get("allow", []))
     sys.path[:] = [p for p in sys.path if p and os.path.realpath(p) not in {os.path.realpath(d) for d in config.get("deny", [])}]
     loop = asyncio.new_event_loop()

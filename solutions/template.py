@@ -118,7 +118,8 @@ def authenticate_user(username: str, password: str) -> bool:
     ### BEGIN SOLUTION
     user = USERS.get(username)
     hashed = user["password_hash"] if user else _DUMMY_HASH
-    password_ok = bcrypt.checkpw(password.encode("utf-8"), hashed)
+    # bcrypt só usa os primeiros 72 bytes; o bcrypt 5 levanta ValueError (500!) em vez de cortar
+    password_ok = bcrypt.checkpw(password.encode("utf-8")[:72], hashed)
     return user is not None and password_ok
     ### END SOLUTION
 
