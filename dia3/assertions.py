@@ -178,7 +178,7 @@ def auth_cases(api: Api) -> dict[str, dict]:
         "alg_none": {"headers": {"Authorization": f"Bearer {alg_none_token()}"}},
         "sem_exp": {"headers": api.headers(api.token(minutes=None))},
         "sem_sub": {"headers": api.headers(api.token(sub=None))},
-        "usuario_desconhecido": {"headers": api.headers(api.token(sub="mallory"))},
+        "sub_inexistente": {"headers": api.headers(api.token(sub="mallory"))},
         "token_na_query": {"headers": {}, "params": {"token": api.token(), "access_token": api.token()}},
     }
 
@@ -192,6 +192,6 @@ AUTH_HINTS = {
     "alg_none": 'fixe o algoritmo: jwt.decode(..., algorithms=["HS256"]).',
     "sem_exp": 'python-jose aceita token sem exp a menos que você peça: options={"require_exp": True}.',
     "sem_sub": 'exija a claim sub: options={"require_sub": True} e confira se o usuário existe.',
-    "usuario_desconhecido": "depois de decodificar, confira se o usuário (sub) existe em USERS.",
+    "sub_inexistente": "depois de decodificar, confira se o usuário (sub) existe em USERS.",
     "token_na_query": "token só no header Authorization: na URL ele vaza em logs e no histórico.",
 }

@@ -23,6 +23,28 @@ def _utf8_stdout() -> None:
             pass
 
 
+def learner_folder(cwd: Path | None = None) -> Path:
+    """The kit folder the learner is in: the current folder (or one above it) with template.py and
+    exercises/; else the kit's own folder. The package is installed editable, so REPO_ROOT is the
+    folder it was installed from — not a copy the learner made and works in."""
+    here = (cwd or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "template.py").is_file() and (folder / "exercises").is_dir():
+            return folder
+    return REPO_ROOT
+
+
+def use_learner_folder(args: argparse.Namespace) -> None:
+    """Without --target, work on the folder the learner is in, and say so when it is not REPO_ROOT."""
+    if getattr(args, "target", None):
+        return
+    folder = learner_folder()
+    if folder != REPO_ROOT:
+        args.target = str(folder)
+        print(f"dia3: usando a pasta em que você está, {folder} (o dia3 foi instalado a partir de {REPO_ROOT}).",
+              file=sys.stderr, flush=True)
+
+
 # ---------------------------------------------------------------------------------------------
 # dia3 check
 # ---------------------------------------------------------------------------------------------
@@ -197,6 +219,7 @@ def _save_progress(root: Path, records: list[dict]) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    use_learner_folder(args)
     names, unknown = resolve_names(args.names) if args.names else (available_checks(), [])
     if unknown:
         print(f"dia3: não conheço {', '.join(unknown)}. Disponíveis: {', '.join(available_checks())}", file=sys.stderr)
@@ -239,6 +262,7 @@ def cmd_hint(args: argparse.Namespace) -> int:
     step = _one_step(args.name)
     if step is None:
         return 2
+    use_learner_folder(args)
     progress = Progress(Path(args.target or REPO_ROOT).resolve())
     level = args.level or min(progress.hint_seen(step.name) + 1, len(step.hints))
     if not 1 <= level <= len(step.hints):
@@ -259,6 +283,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
     from dia3 import exercises
     from dia3.guide import ref
 
+    use_learner_folder(args)
     root = Path(args.target or REPO_ROOT).resolve()
     progress = exercises.Progress(root)
     catalogue = exercises.steps()
@@ -306,6 +331,7 @@ def cmd_reset(args: argparse.Namespace) -> int:
 
     from dia3 import exercises, scaffold
 
+    use_learner_folder(args)
     root = Path(args.target or REPO_ROOT).resolve()
     progress = exercises.Progress(root)
     if args.all:
@@ -346,9 +372,11 @@ def cmd_reset(args: argparse.Namespace) -> int:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(fresh, encoding="utf-8")
             print(f"restaurado: {path.relative_to(root).as_posix()} (nível {level})")
+    for step in chosen:  # the original file is not done: `dia3 progress` must not say it is
+        progress.forget(step.name)
     if args.level:
         progress.level = args.level
-        progress.save()
+    progress.save()
     return 0
 
 
@@ -366,6 +394,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
     from dia3 import exercises
 
+    use_learner_folder(args)
     root = Path(args.target or REPO_ROOT).resolve()
     catalogue = [s for s in exercises.steps() if s.check_path.exists()]
     if args.name:
@@ -509,6 +538,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from dia3.mockllm import MOCK_API_KEY, MockLLM, Scenario
     from dia3.servers import ThreadedServer
 
+    if not args.solution:
+        use_learner_folder(args)
     app_dir = REPO_ROOT / "solutions" if args.solution else Path(args.target or REPO_ROOT).resolve()
     if not (app_dir / "template.py").exists():
         print(f"dia3: não achei {app_dir / 'template.py'}", file=sys.stderr)

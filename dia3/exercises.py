@@ -108,6 +108,10 @@ class Progress:
         if total and passed == total:
             entry.setdefault("concluido_em", now)
 
+    def forget(self, name: str) -> None:
+        """The step starts over (dia3 reset): no checks recorded; the hints seen stay seen."""
+        self.data["passos"].pop(name, None)
+
     def done(self, name: str) -> bool:
         entry = self.data["passos"].get(name)
         return bool(entry and entry["total"] and entry["passou"] == entry["total"])

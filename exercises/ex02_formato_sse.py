@@ -16,7 +16,7 @@ LINE_BREAK = re.compile(r"\r\n|\r|\n")  # as três quebras de linha que o SSE re
 #     Quebre com LINE_BREAK.split(data): "a\nb" vira "data: a\ndata: b\n".
 #   - Se vier `event`, comece com "event: <event>\n"; se vier `id`, inclua "id: <id>\n".
 #   - Termine o evento com uma linha vazia: o cliente só entrega o evento quando a lê.
-#   - Cuidado com o "\\n\\n" do material antigo: em Python isso é barra + n, não quebra de linha.
+#   - Cuidado com "\\n\\n" (barra dobrada): em Python isso é barra + n, não quebra de linha.
 def format_sse(data: str, event: str | None = None, id: str | None = None) -> str:
     raise NotImplementedError("TODO 1 em format_sse(): um evento SSE completo (guia §3.1 e §3.2).")
 

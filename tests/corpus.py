@@ -123,7 +123,7 @@ MISTAKES = [
             "auth.rejeita", "sem exp"),
     Variant("usuario_nao_conferido", "não confere se o sub existe",
             [("    if username not in USERS:\n        raise CREDENTIALS_ERROR\n", "    if username is None:\n        raise CREDENTIALS_ERROR\n")],
-            "auth.rejeita", "usuario desconhecido"),
+            "auth.rejeita", "sub inexistente"),
     Variant("motivo_vaza", "repassa str(exc) no 401 ('Signature has expired')",
             [("    except JWTError:\n        raise CREDENTIALS_ERROR from None\n",
               '    except JWTError as exc:\n        raise HTTPException(401, detail=str(exc), headers={"WWW-Authenticate": "Bearer"}) from None\n')],

@@ -49,7 +49,7 @@ MISTAKES = [
         "        if len(result) >= k:\n            break\n")],
       "ex01.take.fecha", "sem fechar o gerador"),
     # ex02 — SSE framing
-    M("ex02_formato_sse", "barra_invertida", "o '\\\\n' literal do material antigo",
+    M("ex02_formato_sse", "barra_invertida", "o '\\\\n' literal (barra dobrada)",
       [('    body = "".join(f"data: {line}\\n" for line in LINE_BREAK.split(data))\n    return head + body + "\\n"\n',
         '    body = "".join(f"data: {line}\\\\n" for line in LINE_BREAK.split(data))\n    return head + body + "\\\\n"\n')],
       "ex02.format.simples", "literal"),

@@ -1,10 +1,12 @@
 """Every code block of GUIA_APRENDIZADO.md runs, so the guide cannot rot.
 
-- Python blocks run in a fresh interpreter, in the namespace of the reference solution (its
-  imports, `app`, `stream_llm`, `format_sse`…) with the mock LLM up: a fragment in the guide is
-  shown as a learner would paste it into their template.py. A fragment with `yield` at top level is
-  run as the body of an async generator; `await`/`async for` at top level are allowed. Where a line
-  is `print(...)  # 'valor'`, the printed value must be that value.
+- Python blocks run the way the guide says a learner runs them. A block that compiles as a module
+  is a file: it runs as `python bloco.py`, alone, in an empty folder. A block with `await` or
+  `async for` at top level runs only in a notebook or in `python -m asyncio`, so the guide must say
+  so right before it; it runs as a notebook cell (IPython, the notebook kernel's shell). Nothing
+  else is allowed: a `yield` at top level runs nowhere. Where a line is `print(...)  # 'valor'`,
+  the printed value must be that value. The LLM is the kit's mock, configured by the environment
+  (OPENAI_BASE_URL), as §7 tells the learner.
 - The curl block (§6) runs in bash against `dia3 serve --solution`.
 - The command block (§10) runs line by line in a fresh clone, as a learner would type it.
 - The `fetch` block (§3.4) runs in Node against the reference; the SSE wire examples (`text`) are
@@ -26,61 +28,41 @@ import pytest
 from conftest import REPO
 
 GUIDE = (REPO / "GUIA_APRENDIZADO.md").read_text(encoding="utf-8")
-BLOCKS = re.findall(r"^( *)```(\w+)\n(.*?)^\1```", GUIDE, re.S | re.M)
-PYTHON = [textwrap.dedent(body) for _, lang, body in BLOCKS if lang == "python"]
+BLOCK = re.compile(r"^( *)```(\w+)\n(.*?)^\1```", re.S | re.M)
+BLOCKS = BLOCK.findall(GUIDE)
+PYTHON = [(m.start(), textwrap.dedent(m.group(3))) for m in BLOCK.finditer(GUIDE) if m.group(2) == "python"]
 BASH = [textwrap.dedent(body) for _, lang, body in BLOCKS if lang == "bash"]
 
-PRELUDE = '''
-import asyncio, os, secrets, sys
+# Blocks that stream from the model → text the mock's answer must show.
+STREAMS = {"async for chunk in llm.astream(": "Resposta simulada", "agent.astream": "contar_palavras respondeu"}
+
+NOTEBOOK_CELL = """
+import sys
 from pathlib import Path
-from dia3.mockllm import MOCK_API_KEY, MockLLM
-from dia3.servers import ThreadedServer
-from dia3.harness import load_module
+from IPython.core.interactiveshell import InteractiveShell
 
-_llm = ThreadedServer(MockLLM().app).start()
-os.environ.update(OPENAI_BASE_URL=_llm.url + "/v1", OPENAI_API_KEY=MOCK_API_KEY,
-                  JWT_SECRET_KEY=secrets.token_urlsafe(48), LANGCHAIN_TRACING_V2="false")
-_ref = load_module(Path("solutions/template.py")).module
-globals().update({k: v for k, v in vars(_ref).items() if not k.startswith("__")})
+shell = InteractiveShell.instance()
+result = shell.run_cell(Path(sys.argv[1]).read_text(encoding="utf-8"))
+sys.exit(0 if result.success else 1)
+"""
 
-from langchain_core.tools import tool
 
-@tool
-def contar_palavras(texto: str) -> int:
-    """Conta quantas palavras há num texto."""
-    return len(texto.split())
+def how_it_runs(source: str) -> str:
+    """'arquivo' (python bloco.py), 'caderno' (top-level await: notebook or python -m asyncio)."""
+    try:
+        compile(source, "bloco.py", "exec")
+        return "arquivo"
+    except SyntaxError:
+        pass
+    compile(source, "bloco.py", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)  # SyntaxError: runs nowhere
+    return "caderno"
 
-prompt = "Explique SSE"
-token = create_access_token("admin")
-llm = ChatOpenAI(model=DEFAULT_MODEL, streaming=True)  # the §4 blocks build on the `llm` of the first
-'''
 
-RUNNER = PRELUDE + '''
-import ast, io, contextlib
-source = Path(sys.argv[1]).read_text(encoding="utf-8")
-flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
-try:
-    code = compile(source, "<bloco do guia>", "exec", flags=flags)
-    wrapped = False
-except SyntaxError as err:
-    if "outside function" not in str(err):
-        raise
-    body = "".join("    " + line + "\\n" for line in source.splitlines())
-    code = compile("async def __bloco__():\\n" + body + "    if False:\\n        yield\\n", "<bloco do guia>", "exec")
-    wrapped = True
-out = io.StringIO()
-with contextlib.redirect_stdout(out):
-    result = eval(code, globals())
-    if asyncio.iscoroutine(result):
-        asyncio.run(result)
-    if wrapped:
-        async def drain():
-            async for _ in __bloco__():
-                pass
-        asyncio.run(drain())
-print(out.getvalue(), end="")
-_llm.stop()
-'''
+def _prose_before(position: int) -> str:
+    """The paragraph(s) right before a block: where the guide says how to run it."""
+    before = GUIDE[:position]
+    previous_block = before.rfind("```\n")
+    return before[max(previous_block, position - 600):]
 
 
 def _expected_prints(source: str) -> list[str]:
@@ -97,21 +79,54 @@ def _expected_prints(source: str) -> list[str]:
     return wanted
 
 
+@pytest.fixture(scope="module")
+def llm_env():
+    """The environment of a learner using the kit's mock LLM (§7): no key, nothing leaves 127.0.0.1."""
+    from dia3.mockllm import MOCK_API_KEY, MockLLM
+    from dia3.servers import ThreadedServer
+
+    server = ThreadedServer(MockLLM().app).start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LANGCHAIN_", "LANGSMITH_"))}
+    env.update(OPENAI_BASE_URL=server.url + "/v1", OPENAI_API_KEY=MOCK_API_KEY, LANGCHAIN_TRACING_V2="false",
+               NO_PROXY="127.0.0.1,localhost", PYTHONIOENCODING="utf-8")
+    yield env
+    server.stop()
+
+
 def test_the_guide_has_the_blocks_we_run():
     assert len(PYTHON) >= 8 and len(BASH) >= 2
 
 
 @pytest.mark.parametrize("index", range(len(PYTHON)), ids=lambda i: f"python{i + 1}")
-def test_python_block_runs(index, tmp_path):
-    source = PYTHON[index]
-    (tmp_path / "bloco.py").write_text(source, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LANGCHAIN_", "LANGSMITH_"))}
-    proc = subprocess.run([sys.executable, "-c", RUNNER, str(tmp_path / "bloco.py")], cwd=REPO, env=env,
-                          capture_output=True, text=True, encoding="utf-8", timeout=120)
-    assert proc.returncode == 0, f"o bloco {index + 1} do guia falhou:\n{source}\n---\n{proc.stderr[-3000:]}"
+def test_python_block_runs_the_way_the_guide_says(index, tmp_path, llm_env):
+    position, source = PYTHON[index]
+    try:
+        mode = how_it_runs(source)
+    except SyntaxError as err:
+        pytest.fail(f"o bloco {index + 1} do guia não roda nem como arquivo nem num caderno ({err.msg}):\n{source}")
+    if mode == "caderno":
+        prose = _prose_before(position)
+        assert "caderno" in prose and "python -m asyncio" in prose, (
+            f"o bloco {index + 1} tem await/async for fora de função: o guia precisa dizer, logo antes dele, "
+            f"que ele roda num caderno ou em `python -m asyncio`:\n{source}"
+        )
+    script = tmp_path / "bloco.py"
+    script.write_text(source, encoding="utf-8")
+    command = [sys.executable, "bloco.py"] if mode == "arquivo" else [sys.executable, "-c", NOTEBOOK_CELL, "bloco.py"]
+    proc = subprocess.run(command, cwd=tmp_path, env=llm_env, capture_output=True, text=True, encoding="utf-8",
+                          timeout=120, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, f"o bloco {index + 1} do guia ({mode}) falhou:\n{source}\n---\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
     printed = proc.stdout.splitlines()
     for wanted in _expected_prints(source):
         assert wanted in printed, f"o bloco {index + 1} promete imprimir {wanted}, mas imprimiu {printed}"
+    for needle, expected in STREAMS.items():  # §4 and §4.3 really stream the model's text
+        if needle in source:
+            assert expected in proc.stdout, f"o bloco {index + 1} não mostrou o texto do modelo:\n{proc.stdout[-2000:]}"
+
+
+def test_the_streaming_blocks_are_there():
+    for needle in STREAMS:
+        assert any(needle in source for _, source in PYTHON), needle
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl não instalado")

@@ -82,6 +82,43 @@ def test_reset_level_switches_every_file_and_is_remembered(tmp_path):
     assert "nível de scaffolding 3" in run_dia3("progress", "--target", str(root)).stdout
 
 
+def test_reset_starts_the_step_over_in_the_progress(tmp_path):
+    root = _learner_copy(tmp_path)
+    shutil.copy(REPO / "solutions" / "ex01_geradores.py", root / EX01)
+    assert run_dia3("check", "ex01", "--target", str(root)).returncode == 0
+    assert "1/8 passos obrigatórios" in run_dia3("progress", "--target", str(root)).stdout
+    assert run_dia3("reset", "ex01", "--sim", "--target", str(root)).returncode == 0
+    progress = run_dia3("progress", "--target", str(root)).stdout
+    assert "0/8 passos obrigatórios" in progress and "✓ concluído" not in progress
+    assert "Próximo (~20 min): abra exercises/ex01_geradores.py" in progress
+
+
+def test_a_copied_folder_is_the_one_checked(tmp_path):
+    """`.venv/bin/dia3` from a copy of the kit: the package is installed editable from the first
+    clone, but the checks run on the folder the learner is in — and the CLI says which."""
+    copy = _learner_copy(tmp_path / "copia")
+    shutil.copy(REPO / "solutions" / "ex01_geradores.py", copy / EX01)
+    script = Path(sys.executable).with_name("dia3")
+    command = [str(script)] if script.exists() else [sys.executable, "-c", "from dia3.cli import main; raise SystemExit(main())"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LANGCHAIN_", "LANGSMITH_"))}
+    env["PYTHONIOENCODING"] = "utf-8"
+    work = copy / "exercises"  # from a subfolder, too
+
+    def dia3(*args):
+        return subprocess.run([*command, *args], cwd=work, env=env, capture_output=True, text=True,
+                              encoding="utf-8", timeout=300, stdin=subprocess.DEVNULL)
+
+    checked = dia3("check", "ex01")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert f"em {copy.resolve()}" in checked.stdout
+    assert f"usando a pasta em que você está, {copy.resolve()}" in checked.stderr
+    assert "✓ concluído" in dia3("progress").stdout
+    assert (copy / ".dia3" / "progresso.json").exists()
+    (copy / EX01).write_text("# meu\n", encoding="utf-8")
+    assert dia3("reset", "ex01", "--sim").returncode == 0
+    assert (copy / EX01).read_text(encoding="utf-8") == scaffold.learner_text(EX01)
+
+
 class _Lines:
     """Read a process' output in a thread; wait (bounded) for a line that says something."""
 

@@ -1,37 +1,81 @@
-"""The notebooks: committed without outputs, and each one runs top to bottom in a fresh kernel,
-offline and with no API key — with the exercise solutions switched on it passes; switched off, it
-stops at the first exercise (so the exercises are live, not decoration)."""
+"""The notebooks: committed without outputs, and each one runs top to bottom the way a learner runs
+it — the README's `jupyter nbconvert --execute` command (no `--allow-errors`), a fresh kernel,
+offline and with no API key.
+
+One run per notebook checks both sides of each exercise: as committed (`MOSTRAR_SOLUCOES = False`)
+an unfinished exercise must say "ainda não" and let the notebook go on ("Run All" must not stop);
+then a cell added for the test only switches the solutions on and runs the check again, which must
+say "✓ Certo!" (so the exercises are live, not decoration).
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
 
 from conftest import REPO
 
-NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted(p for p in (REPO / "notebooks").glob("*.ipynb") if not p.name.endswith(".nbconvert.ipynb"))
+README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
-def _run(path, solutions: bool) -> nbformat.NotebookNode:
+def _readme_command() -> list[str]:
+    """The nbconvert command the README tells the learner to type, as a list of arguments."""
+    lines = [line.split("#", 1)[0].strip() for line in README.splitlines() if "nbconvert" in line and "--execute" in line]
+    assert lines, "o README precisa mostrar o comando `jupyter nbconvert --execute` para rodar um caderno"
+    return shlex.split(lines[0])
+
+
+def _checks(nb) -> list[tuple[int, int]]:
+    """(solution cell, check cell) index pairs: each exercise has a solution cell and, after it, a check."""
+    pairs = []
+    for i, cell in enumerate(nb.cells):
+        if "solucao" in cell.metadata.get("tags", []):
+            check = next(j for j in range(i + 1, len(nb.cells)) if nb.cells[j].source.startswith("# Confira"))
+            pairs.append((i, check))
+    return pairs
+
+
+def _execute_like_a_learner(path, workdir) -> tuple[nbformat.NotebookNode, subprocess.CompletedProcess]:
     nb = nbformat.read(path, as_version=4)
     params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    params.source = f"MOSTRAR_SOLUCOES = {solutions}"
-    saved = dict(os.environ)
-    for key in [k for k in os.environ if k.startswith(("OPENAI_", "LANGCHAIN_", "LANGSMITH_"))]:
-        del os.environ[key]  # the kernel inherits this environment: no key, no real endpoint
-    os.environ["NO_PROXY"] = "127.0.0.1,localhost"
-    try:
-        NotebookClient(nb, timeout=120, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    return nb
+    assert re.search(r"^MOSTRAR_SOLUCOES = False$", params.source, re.M), "o caderno vai para o aluno com as soluções desligadas"
+    for solution, check in reversed(_checks(nb)):
+        extra = nbformat.v4.new_code_cell(
+            "# (só no teste) agora com a solução\nMOSTRAR_SOLUCOES = True\n"
+            + nb.cells[solution].source + "\n" + nb.cells[check].source
+        )
+        extra.metadata["tags"] = ["teste-com-solucao"]
+        nb.cells.insert(check + 1, extra)
+    # The notebook's folder layout, as in the kit: notebooks/ next to solutions/.
+    (workdir / "notebooks").mkdir()
+    shutil.copytree(REPO / "solutions", workdir / "solutions")
+    copy = workdir / "notebooks" / path.name
+    nbformat.write(nb, copy)
+
+    command = _readme_command()
+    assert command[0].endswith("jupyter") and command[1] == "nbconvert" and "--execute" in command
+    assert "--allow-errors" not in command
+    notebook_arg = next(i for i, a in enumerate(command) if a.endswith(".ipynb"))
+    args = [sys.executable, "-m", "jupyter", *command[1:notebook_arg], str(copy), *command[notebook_arg + 1:]]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LANGCHAIN_", "LANGSMITH_"))}
+    env.update(NO_PROXY="127.0.0.1,localhost", PYTHONIOENCODING="utf-8")
+    proc = subprocess.run(args, cwd=workdir, env=env, capture_output=True, text=True, encoding="utf-8", timeout=300)
+    executed = copy.with_name(copy.stem + ".nbconvert.ipynb")
+    assert proc.returncode == 0, f"`{' '.join(command)}` parou em {path.name}:\n{proc.stderr[-3000:]}"
+    return nbformat.read(executed, as_version=4), proc
+
+
+def _text(cell) -> str:
+    return "".join(o.get("text", "") for o in cell.get("outputs", []))
 
 
 def test_there_are_at_least_four_notebooks_in_portuguese():
@@ -51,33 +95,38 @@ def test_committed_without_outputs(path):
     assert any("solucao" in c.get("metadata", {}).get("tags", []) for c in code)
 
 
-_executed: dict = {}
-
-
-def _with_solutions(path) -> nbformat.NotebookNode:
-    if path not in _executed:
-        _executed[path] = _run(path, solutions=True)
-    return _executed[path]
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_runs_top_to_bottom_offline_with_the_solutions(path):
-    nb = _with_solutions(path)
-    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    assert "✓ Certo!" in text
+def test_runs_top_to_bottom_like_a_learner(path, tmp_path):
+    nb, _ = _execute_like_a_learner(path, tmp_path)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count is not None for c in code), "alguma célula não rodou"
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+
+    pairs = _checks(nb)
+    assert pairs, "cada caderno tem pelo menos um exercício com solução e conferência"
+    for _, check in pairs:
+        unfinished, solved = _text(nb.cells[check]), _text(nb.cells[check + 1])
+        assert "⏳ Ainda não — Exercício" in unfinished, f"sem a solução, a conferência deveria dizer 'ainda não': {unfinished!r}"
+        assert "✓ Certo!" in solved, f"com a solução, a conferência deveria passar: {solved!r}"
+
+    if path.stem.startswith("03"):
+        images = [o for c in code for o in c.outputs if "image/png" in o.get("data", {})]
+        assert len(images) == 1, "o gráfico da chegada dos tokens"
+        plot = next(c.source for c in code if "plt.show()" in c.source)
+        assert "tempo até o 1º token" in plot and "tempo total" in plot
+        assert "bbox_to_anchor" in plot, "a legenda fica fora do gráfico, sem cobrir pontos"
+        assert "servidores desligados" in _text(code[-1]), "o caderno 03 sempre desliga os servidores no fim"
+    if path.stem.startswith("04"):
+        listing = "".join(_text(c) for c in code)
+        assert "3 vazios" in listing and "4 vazios" in listing, listing[:2000]  # §4.1: sem e com o chunk de uso
+        assert "o do papel" in listing and "finish_reason='stop'" in listing and "chunk_position='last'" in listing
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_without_the_solutions_it_stops_at_the_exercise(path):
-    with pytest.raises(CellExecutionError) as err:
-        _run(path, solutions=False)
-    assert "NotImplementedError" in str(err.value) and "Exercício" in str(err.value)
-
-
-def test_the_token_arrival_plot_is_drawn():
-    nb = _with_solutions(REPO / "notebooks" / "03_streaming_de_verdade.ipynb")
-    images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]
-    assert len(images) == 1
+def test_the_second_notebook_splits_lines_like_the_guide():
+    """§3.2: a line ends at \\r\\n, \\r or \\n — the notebook's "certo" example too."""
+    nb = nbformat.read(REPO / "notebooks" / "02_sse_no_fio.ipynb", as_version=4)
+    right = next(c.source for c in nb.cells if c.source.lstrip().startswith(("import re\n\ntoken", "token =")) and "certo" in c.source)
+    assert 're.split(r"\\r\\n|\\r|\\n"' in right and '.split("\\n")' not in right
 
 
 def test_jupyter_lab_from_the_setup_runs_notebooks_with_the_kits_python():
@@ -85,4 +134,4 @@ def test_jupyter_lab_from_the_setup_runs_notebooks_with_the_kits_python():
     from jupyter_client import KernelManager
 
     manager = KernelManager(kernel_name="python3")
-    assert manager.format_kernel_cmd()[0] == __import__("sys").executable
+    assert manager.format_kernel_cmd()[0] == sys.executable
