@@ -20,6 +20,7 @@ SECTIONS: dict[str, str] = {
     "3.3": "O fim do stream: [DONE] e event: error",
     "3.4": "Cabeçalhos e media type",
     "3.5": "EventSourceResponse nativo do FastAPI",
+    "3.6": "Consumindo SSE no navegador",
     "4": "LangChain: astream e ainvoke",
     "4.1": "Chunks vazios",
     "4.2": "Cliente desconectou: cancele o modelo",
