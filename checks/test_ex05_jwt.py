@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timezone
 
 import pytest
@@ -9,6 +10,7 @@ from jose import jwt
 
 from dia3.assertions import AUTH_HINTS, auth_cases
 from dia3.harness import fail, short
+from dia3.pytest_plugin import CHECK_EXPIRE_MINUTES
 
 STEP = "ex05_jwt"
 pytestmark = pytest.mark.timeout(10)
@@ -16,22 +18,25 @@ pytestmark = pytest.mark.timeout(10)
 
 @pytest.mark.check("ex05.create_access_token", todo=1)
 def test_token_has_sub_and_exp(exercise, check_env):
-    token = exercise.create_access_token("maria")
+    user = f"maria{secrets.token_hex(2)}"
+    token = exercise.create_access_token(user)
     try:
         header = jwt.get_unverified_header(token)
         claims = jwt.decode(token, check_env["JWT_SECRET_KEY"], algorithms=["HS256"], options={"verify_exp": False})
     except Exception as exc:  # noqa: BLE001 - any failure is the learner's to see
         fail("create_access_token não gerou um JWT válido com JWT_SECRET_KEY.", expected="um JWT HS256 assinado com JWT_SECRET_KEY",
              got=f"{type(exc).__name__}: {exc}", hint="jwt.encode(claims, JWT_SECRET_KEY, algorithm=JWT_ALGORITHM)", section="5.2")
-    if header.get("alg") != "HS256" or claims.get("sub") != "maria":
-        fail("O token não diz quem é o usuário.", expected="alg HS256 e a claim sub='maria'", got=f"cabeçalho {header}, claims {short(claims)}",
+    if header.get("alg") != "HS256" or claims.get("sub") != user:
+        fail("O token não diz quem é o usuário.", expected=f"alg HS256 e a claim sub={user!r}", got=f"cabeçalho {header}, claims {short(claims)}",
              hint='claims = {"sub": username, "exp": ...}', section="5.2")
     exp = claims.get("exp")
     minutes = (exp - datetime.now(timezone.utc).timestamp()) / 60 if isinstance(exp, (int, float)) else None
-    if minutes is None or not 20 < minutes <= 31:
-        fail("O token não expira no prazo.", expected="a claim exp daqui a ACCESS_TOKEN_EXPIRE_MINUTES (30) minutos",
+    if minutes is None or not CHECK_EXPIRE_MINUTES - 2 < minutes <= CHECK_EXPIRE_MINUTES + 1:
+        fail("O token não expira no prazo.",
+             expected=f"a claim exp daqui a ACCESS_TOKEN_EXPIRE_MINUTES ({CHECK_EXPIRE_MINUTES} nesta verificação) minutos",
              got=f"exp = {exp!r}" + (f" (daqui a {minutes:.0f} min)" if minutes is not None else ""),
-             hint="exp = datetime.now(timezone.utc) + timedelta(minutes=ACCESS_TOKEN_EXPIRE_MINUTES)", section="5.2")
+             hint="exp = datetime.now(timezone.utc) + timedelta(minutes=ACCESS_TOKEN_EXPIRE_MINUTES), com o valor lido do "
+             "ambiente, não um número fixo.", section="5.2")
 
 
 @pytest.mark.check("ex05.token_valido", todo=[1, 2, 3])

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 
 import pytest
 
-from dia3.harness import expect_remote_iterator, fail, short
+from dia3.harness import expect_remote_iterator, fail, random_prompt, short
 from dia3.judge import LagProbe, SubjectTimeout
 from dia3.mockllm import Scenario, reply_text, reply_tokens
 from dia3.pytest_plugin import CHECK_DEFAULT_MODEL
 
 STEP = "ex06_langchain"
 pytestmark = pytest.mark.timeout(15)
-PROMPT = "Explique SSE em 3 bullets"
+PROMPT = random_prompt()  # chosen per run: a hard-coded prompt cannot pass
 
 
 def _start(exercise, prompt=PROMPT, model=None):
@@ -44,11 +45,12 @@ def test_stream_yields_the_model_tokens(exercise, fresh_mock):
 
 @pytest.mark.check("ex06.stream.modelo", todo=1)
 def test_stream_uses_the_model_asked(exercise, fresh_mock):
-    _collect(exercise, model="modelo-pedido")
+    asked = f"dia3-pedido-{secrets.token_hex(2)}"
+    _collect(exercise, model=asked)
     _collect(exercise)
     models = [r.model for r in fresh_mock.requests]
-    if models != ["modelo-pedido", CHECK_DEFAULT_MODEL]:
-        fail("stream_llm não usou o modelo certo.", expected=f"['modelo-pedido', {CHECK_DEFAULT_MODEL!r}] (o pedido; senão DEFAULT_MODEL)",
+    if models != [asked, CHECK_DEFAULT_MODEL]:
+        fail("stream_llm não usou o modelo certo.", expected=f"[{asked!r}, {CHECK_DEFAULT_MODEL!r}] (o pedido; senão DEFAULT_MODEL)",
              got=short(models), hint="ChatOpenAI(model=model or DEFAULT_MODEL, ...)", section="4")
 
 
@@ -103,3 +105,12 @@ def test_ask_returns_the_whole_text(exercise, fresh_mock):
     if got != want:
         hint = "devolva message.content (o texto), não a mensagem inteira." if not isinstance(got, str) else "devolva o content da mensagem do ainvoke, sem mexer."
         fail("ask_llm não devolveu a resposta do modelo.", expected=short(want, 80), got=short(got, 80), hint=hint, section="4")
+    if fresh_mock.requests and fresh_mock.requests[-1].prompt != PROMPT:
+        fail("ask_llm não mandou o prompt recebido ao modelo.", expected=short(PROMPT), got=short(fresh_mock.requests[-1].prompt),
+             hint="HumanMessage(content=prompt): passe o parâmetro adiante, sem trocar.", section="4")
+    asked = f"dia3-pedido-{secrets.token_hex(2)}"
+    exercise.call("ask_llm", PROMPT, asked, timeout=8, what="ask_llm(prompt, model)")
+    used = fresh_mock.requests[-1].model if fresh_mock.requests else None
+    if used != asked:
+        fail("ask_llm ignorou o parâmetro model.", expected=f"model={asked!r}", got=f"model={used!r}",
+             hint="ChatOpenAI(model=model or DEFAULT_MODEL, ...): o modelo pedido vale mais que o padrão.", section="4")

@@ -2,31 +2,43 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from dia3.assertions import expect_stream_text
-from dia3.harness import fail, short
+from dia3.assertions import expect_stream_headers, expect_stream_text
+from dia3.harness import fail, random_prompt, short
+from dia3.judge import LagProbe
 from dia3.mockllm import Scenario, reply_text, reply_tokens
 from dia3.pytest_plugin import CHECK_DEFAULT_MODEL
 
 STEP = "ex07_chat"
 pytestmark = pytest.mark.timeout(15)
-PROMPT = "Explique SSE em 3 bullets"
+PROMPT = random_prompt()  # chosen per run: a hard-coded prompt cannot pass
 
 
 @pytest.mark.check("ex07.chat.com_stream", todo=[1, 2])
 def test_chat_stream(ex_api):
     result = ex_api.stream("/chat", {"prompt": PROMPT, "stream": True})
     expect_stream_text(result, reply_text(PROMPT, CHECK_DEFAULT_MODEL), where="POST /chat com stream=true", section="5.6")
+    expect_stream_headers(result, where="POST /chat com stream=true")
     if [e.data for e in result.events][-1:] != ["[DONE]"]:
         fail("POST /chat (stream=true) não terminou com [DONE].", expected="o último evento: data: [DONE]",
              got=short([e.data for e in result.events][-3:]), hint="depois do laço: yield format_sse('[DONE]').", section="3.3")
 
 
 @pytest.mark.check("ex07.chat.sem_stream", todo=2)
-def test_chat_without_stream(ex_api):
+def test_chat_without_stream(ex_api, exercise_server, mock):
+    mock.set_scenario(Scenario(first_token_delay=0.3))  # a model that thinks before answering
     for body in ({"prompt": PROMPT, "stream": False}, {"prompt": PROMPT}):
-        resp = ex_api.post("/chat", body)
+        started = time.monotonic()
+        with LagProbe(exercise_server.subject) as lag:
+            resp = ex_api.post("/chat", body)
+        elapsed = time.monotonic() - started
+        if lag.blocked > 0.2 and lag.blocked > 0.5 * elapsed:
+            fail("POST /chat sem stream travou o event loop enquanto esperava o modelo.", expected="o loop livre (await llm.ainvoke)",
+                 got=f"o loop ficou parado {lag.blocked:.2f} s de {elapsed:.2f} s".replace(".", ","),
+                 hint="llm.invoke() é síncrono e para o servidor inteiro: use await llm.ainvoke([...]).", section="2.1")
         media = resp.headers.get("content-type", "")
         try:
             data = resp.json()

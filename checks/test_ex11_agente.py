@@ -3,16 +3,20 @@ simulado (que pede a ferramenta citada na pergunta e depois cita o resultado).""
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 
-from dia3.harness import expect_remote_iterator, fail, short
+from dia3.harness import expect_remote_iterator, fail, random_prompt, short
 from dia3.mockllm import reply_tokens, tool_reply_tokens
 from dia3.pytest_plugin import CHECK_DEFAULT_MODEL
 
 STEP = "ex11_agente"
 pytestmark = pytest.mark.timeout(20)
-WITH_TOOL = "Use contar_palavras em: o rato roeu a roupa do rei"
-WITHOUT_TOOL = "Explique SSE em 3 bullets"
+_WORDS = [secrets.choice(["o", "rato", "roeu", "a", "roupa", "do", "rei", "de", "roma"]) for _ in range(secrets.choice(range(4, 12)))]
+WITH_TOOL = "Use contar_palavras em: " + " ".join(_WORDS)  # chosen per run, like the count it must give
+COUNT = str(len(_WORDS))
+WITHOUT_TOOL = random_prompt()
 
 
 def _collect(exercise, question: str) -> list:
@@ -30,21 +34,21 @@ def test_agent_calls_the_tool(exercise, fresh_mock):
              got=f"{len(fresh_mock.requests)} chamada(s); papéis das mensagens: {short(roles)}",
              hint="passe tools=[contar_palavras] no create_agent (e use o agente, não o modelo direto).", section="4.3")
     tool_msg = next(m for m in fresh_mock.requests[-1].messages if m.get("role") == "tool")
-    if str(tool_msg.get("content")) != "7":
-        fail("A ferramenta recebeu o texto errado.", expected="contar_palavras('o rato roeu a roupa do rei') = 7",
+    if str(tool_msg.get("content")) != COUNT:
+        fail("A ferramenta recebeu o texto errado.", expected=f"contar_palavras({' '.join(_WORDS)!r}) = {COUNT}",
              got=f"resultado {tool_msg.get('content')!r}", hint="não mude a ferramenta dada.", section="4.3")
-    if "".join(map(str, got)) != "".join(tool_reply_tokens("contar_palavras", "7")):
-        fail("stream_agent não entregou a resposta final do modelo.", expected=repr("".join(tool_reply_tokens("contar_palavras", "7"))),
+    if "".join(map(str, got)) != "".join(tool_reply_tokens("contar_palavras", COUNT)):
+        fail("stream_agent não entregou a resposta final do modelo.", expected=repr("".join(tool_reply_tokens("contar_palavras", COUNT))),
              got=short(got), hint="entregue o texto dos AIMessageChunk do stream_mode='messages'.", section="4.3")
 
 
 @pytest.mark.check("ex11.agente.so_texto_do_modelo", todo=[1, 2])
 def test_only_model_text_token_by_token(exercise, fresh_mock):
     got = _collect(exercise, WITH_TOOL)
-    want = tool_reply_tokens("contar_palavras", "7")
+    want = tool_reply_tokens("contar_palavras", COUNT)
     if got == want:
         return
-    if "7" in got or any(not isinstance(p, str) for p in got):
+    if COUNT in got or any(not isinstance(p, str) for p in got):
         fail("O resultado da ferramenta vazou para o usuário como se fosse texto do modelo.",
              expected=short(want), got=short(got),
              hint="ToolMessage também passa pelo stream_mode='messages': filtre com isinstance(mensagem, AIMessageChunk).",
@@ -61,6 +65,19 @@ def test_only_model_text_token_by_token(exercise, fresh_mock):
 def test_plain_question_streams_the_model_reply(exercise, fresh_mock):
     got = _collect(exercise, WITHOUT_TOOL)
     want = reply_tokens(WITHOUT_TOOL, CHECK_DEFAULT_MODEL)
+    system = exercise.subject.getattr("SYSTEM_PROMPT")
+    sent = [m.get("content") for m in (fresh_mock.requests[-1].messages if fresh_mock.requests else []) if m.get("role") == "system"]
+    if isinstance(system, str) and system and sent != [system]:
+        fail("O agente não recebeu as instruções de sistema (SYSTEM_PROMPT).", expected=f"uma mensagem system: {short(system, 80)}",
+             got=f"mensagens system: {short(sent, 120)}", hint="create_agent(..., system_prompt=SYSTEM_PROMPT)", section="4.3")
+    asked = f"dia3-pedido-{secrets.token_hex(2)}"
+    gen = exercise.subject.call_raw("stream_agent", WITHOUT_TOOL, asked)
+    expect_remote_iterator(gen, what="stream_agent(pergunta, model)", section="4.3")
+    gen.drain(timeout=15, what="stream_agent(pergunta, model)")
+    used = fresh_mock.requests[-1].model if fresh_mock.requests else None
+    if used != asked:
+        fail("stream_agent ignorou o parâmetro model.", expected=f"model={asked!r}", got=f"model={used!r}",
+             hint="build_agent(model) → ChatOpenAI(model=model or DEFAULT_MODEL, ...).", section="4.3")
     if got != want:
         fail("Numa pergunta sem ferramenta, stream_agent não entregou a resposta do modelo.", expected=short(want[:6]) + " …",
              got=short(got[:6]), hint="o modelo padrão é DEFAULT_MODEL; entregue cada AIMessageChunk com texto.", section="4.3")

@@ -18,7 +18,16 @@ import httpx
 import pytest
 from jose import jwt
 
-from dia3.assertions import AUTH_HINTS, auth_cases, expect_no_leak, expect_sse_response, expect_status, expect_stream_text
+from dia3.assertions import (
+    AUTH_HINTS,
+    auth_cases,
+    expect_failure_handled,
+    expect_no_leak,
+    expect_sse_response,
+    expect_status,
+    expect_stream_headers,
+    expect_stream_text,
+)
 from dia3.harness import alg_none_token, fail, make_token, short
 from dia3.judge import ImportFailed, LagProbe, LearnerError, Subject  # noqa: F401
 from dia3.mockllm import Scenario, reply_text
@@ -326,18 +335,7 @@ def _ask(api, mock, route="/api/generate", **extra):
 def test_generate_is_an_event_stream(api, mock):
     result = _ask(api, mock)
     expect_sse_response(result, where="POST /api/generate")
-    # no-store (sse-starlette's default) forbids caching too, so it is accepted as well.
-    for header, values in (("cache-control", ("no-cache", "no-store")), ("x-accel-buffering", ("no",))):
-        value = values[0]
-        if not any(v in result.headers.get(header, "").lower() for v in values):
-            fail(
-                f"POST /api/generate: falta o cabeçalho {header}: {value}.",
-                expected=f"{header}: {value}",
-                got=f"{header}: {result.headers.get(header)!r}",
-                hint="passe headers={'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no'}: sem eles "
-                "proxies (nginx) guardam a resposta e o cliente recebe tudo no fim.",
-                section="3.4",
-            )
+    expect_stream_headers(result, where="POST /api/generate")
 
 
 @pytest.mark.check("generate.enquadramento", todo=(3, 4, 5))
@@ -559,7 +557,7 @@ def test_concurrent_streams_do_not_wait_for_each_other(api, mock):
 
 @pytest.mark.check("generate.erro_antes_do_primeiro_token", todo=(3, 4, 5))
 @pytest.mark.parametrize("route", ROUTES)
-def test_upstream_error_before_first_token(api, mock, check_env, route):
+def test_upstream_error_before_first_token(api, mock, check_env, app_server, route):
     mock.set_scenario(Scenario(fault="error_before_first_token"))
     result = api.stream(route, stream_body(route))
     expect_no_leak(result.text, [check_env["OPENAI_API_KEY"], check_env["JWT_SECRET_KEY"]], where=f"POST {route} com o modelo fora do ar")
@@ -581,12 +579,13 @@ def test_upstream_error_before_first_token(api, mock, check_env, route):
             hint="erro de um serviço de que você depende é 502 (Bad Gateway), não 500 nem 200 com [DONE].",
             section="3.3",
         )
+    expect_failure_handled(app_server.subject, where=f"POST {route} com o modelo fora do ar")
     _server_still_serves(api, mock, route)
 
 
 @pytest.mark.check("generate.erro_no_meio_do_stream", todo=(3, 4))
 @pytest.mark.parametrize("route", ROUTES)
-def test_upstream_error_mid_stream(api, mock, check_env, route):
+def test_upstream_error_mid_stream(api, mock, check_env, app_server, route):
     mock.set_scenario(Scenario(fault="cut_mid_stream", cut_after=3))
     result = api.stream(route, stream_body(route))
     expect_sse_response(result, where=f"POST {route} com a conexão do modelo caindo no meio")
@@ -601,6 +600,7 @@ def test_upstream_error_mid_stream(api, mock, check_env, route):
             hint="[DONE] diz 'terminou bem'. Se o astream levantar exceção, mande event: error no lugar.",
             section="3.3",
         )
+    expect_failure_handled(app_server.subject, where=f"POST {route} com o modelo caindo no meio")
     _server_still_serves(api, mock, route)
 
 
@@ -651,13 +651,35 @@ def test_chat_without_stream_returns_json(api, mock, flag):
             hint='devolva {"response": message.content}, com message = await llm.ainvoke([...]).',
             section="5.6",
         )
-    if mock.requests and mock.requests[-1].stream:
+    # ainvoke on a ChatOpenAI(streaming=True), or joining astream, is right too: the client cannot tell.
+
+
+@pytest.mark.check("chat.sem_stream", todo=6)
+@pytest.mark.parametrize("flag", ["modelo_e_loop"])
+def test_chat_without_stream_uses_the_model_and_keeps_the_loop_free(api, mock, app_server, flag):
+    model = f"dia3-pedido-{secrets.token_hex(2)}"
+    mock.set_scenario(Scenario(first_token_delay=0.4))  # a model that thinks before answering
+    started = time.monotonic()
+    with LagProbe(app_server.subject) as lag:
+        resp = api.post("/chat", {"prompt": PROMPT, "model": model, "stream": False}, headers=api.headers())
+    elapsed = time.monotonic() - started
+    expect_status(resp, 200, what="POST /chat com stream false e 'model'", hint="sem stream, devolva um dict (JSON).", section="5.6")
+    used = mock.requests[-1].model if mock.requests else None
+    if used != model:
         fail(
-            f"POST /chat com stream {flag}: a resposta única foi montada com streaming.",
-            expected="uma chamada sem streaming: await llm.ainvoke([...])",
-            got="o modelo foi chamado com stream=true",
-            hint="para a resposta única, ainvoke é o caminho direto (uma chamada, um resultado).",
-            section="4",
+            "POST /chat sem stream: o 'model' do pedido foi ignorado.",
+            expected=f"model={model!r}",
+            got=f"model={used!r}",
+            hint="ChatOpenAI(model=body.model or DEFAULT_MODEL, ...) também no ramo sem streaming.",
+            section="5.6",
+        )
+    if lag.blocked > 0.25 and lag.blocked > 0.5 * elapsed:
+        fail(
+            "POST /chat sem stream travou o event loop enquanto esperava o modelo.",
+            expected="o loop livre durante a espera (await llm.ainvoke)",
+            got=f"o loop ficou parado {lag.blocked:.2f} s de {elapsed:.2f} s".replace(".", ","),
+            hint="llm.invoke() é síncrono: dentro de async def ele para o servidor inteiro. Use await llm.ainvoke([...]).",
+            section="2.1",
         )
 
 
@@ -680,10 +702,11 @@ def test_chat_with_stream_true_streams(api, mock):
             hint="reaproveite sse_events/stream_llm no ramo stream=True.",
             section="5.6",
         )
+    expect_stream_headers(result, where="POST /chat com stream=true")
 
 
 @pytest.mark.check("chat.erro_do_modelo", todo=6)
-def test_chat_non_stream_upstream_error(api, mock, check_env):
+def test_chat_non_stream_upstream_error(api, mock, check_env, app_server):
     mock.set_scenario(Scenario(fault="error_before_first_token"))
     resp = api.post("/chat", {"prompt": PROMPT}, headers=api.headers())
     expect_no_leak(resp.text, [check_env["OPENAI_API_KEY"], check_env["JWT_SECRET_KEY"]], where="POST /chat com o modelo fora do ar")
@@ -705,3 +728,4 @@ def test_chat_non_stream_upstream_error(api, mock, check_env):
             hint="HTTPException gera o JSON para você.",
             section="3.3",
         )
+    expect_failure_handled(app_server.subject, where="POST /chat sem stream com o modelo fora do ar")

@@ -195,3 +195,42 @@ AUTH_HINTS = {
     "sub_inexistente": "depois de decodificar, confira se o usuário (sub) existe em USERS.",
     "token_na_query": "token só no header Authorization: na URL ele vaza em logs e no histórico.",
 }
+
+
+def expect_failure_handled(subject, *, where: str, section: str = "3.3") -> None:
+    """After an upstream failure: the server logged it (warning or worse) and no exception escaped
+    the request (re-raised after the `event: error`). Observed in the subject, judged here."""
+    errors, logs = subject.observe(3)
+    escaped = [e for e in errors if e.todo is None]
+    if escaped:
+        fail(
+            f"{where}: a exceção escapou do servidor depois da resposta.",
+            expected="o erro tratado dentro do gerador: event: error para o cliente e o fim do stream",
+            got=f"a requisição terminou com {short(escaped[0].text, 200)}",
+            hint="no except, registre (logger.exception), mande o evento de erro e termine (return) — sem `raise`: "
+            "o cliente já recebeu a resposta, e a exceção só vira um traceback no log do uvicorn.",
+            section=section,
+        )
+    if not logs:
+        fail(
+            f"{where}: a falha do modelo não foi registrada no log do servidor.",
+            expected="um registro de erro no log (logger.exception ou logger.error)",
+            got="nenhuma linha de log de nível warning ou pior",
+            hint="o cliente recebe uma mensagem genérica; quem opera o servidor precisa do detalhe: "
+            "logger.exception('o LLM falhou') dentro do except.",
+            section=section,
+        )
+
+
+def expect_stream_headers(result: StreamResult, *, where: str, section: str = "3.4") -> None:
+    """Cache-Control (no-cache, or sse-starlette's no-store) and X-Accel-Buffering: no."""
+    for header, values in (("cache-control", ("no-cache", "no-store")), ("x-accel-buffering", ("no",))):
+        if not any(v in result.headers.get(header, "").lower() for v in values):
+            fail(
+                f"{where}: falta o cabeçalho {header}: {values[0]}.",
+                expected=f"{header}: {values[0]}",
+                got=f"{header}: {result.headers.get(header)!r}",
+                hint="passe headers={'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no'}: sem eles "
+                "proxies (nginx) guardam a resposta e o cliente recebe tudo no fim.",
+                section=section,
+            )

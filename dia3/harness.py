@@ -448,3 +448,8 @@ def expect_remote_iterator(value: Any, *, what: str, section: str) -> None:
         hint="declare a função com `async def` e use `yield` dentro dela.",
         section=section,
     )
+
+
+def random_prompt() -> str:
+    """A prompt chosen by the judge for this run (the mock's reply depends on it)."""
+    return f"Explique SSE em {secrets.choice(range(2, 10))} bullets sobre {secrets.choice(['filas', 'chuva', 'trens', 'cafés', 'rios'])}"
