@@ -477,7 +477,11 @@ def grade(folder: Path, out: Path, *, budget: float = 120, jobs: int | None = No
         shutil.rmtree(root, ignore_errors=True)
     results.sort(key=lambda s: s.name)
     after = kit_checksum()
-    write_reports(results, weights, out, kit_changed=before != after)
+    notes = []
+    if os.name == "posix" and os.geteuid() == 0 and not user:
+        notes.append("Os sujeitos rodaram como root: o usuário `nobody` não alcança o Python do kit aqui "
+                     "(um virtualenv numa pasta privada, como /root?). As cercas do Python e as assinaturas valeram.")
+    write_reports(results, weights, out, kit_changed=before != after, notes=notes)
     return results
 
 
@@ -504,7 +508,8 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def write_reports(results: list[Submission], weights: dict[str, dict], out: Path, kit_changed: bool = False) -> None:
+def write_reports(results: list[Submission], weights: dict[str, dict], out: Path, kit_changed: bool = False,
+                  notes: list[str] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     checksum = checks_checksum()
     ids = list(weights)
@@ -522,7 +527,7 @@ def write_reports(results: list[Submission], weights: dict[str, dict], out: Path
     })
     _write_atomic(out / "notas.csv", buffer.getvalue())
     _write_atomic(out / "notas.json", json.dumps(payload, ensure_ascii=False, indent=2))
-    _write_atomic(out / "relatorio.md", class_report(results, weights, checksum, kit_changed))
+    _write_atomic(out / "relatorio.md", class_report(results, weights, checksum, kit_changed, notes or []))
 
 
 def _cell(text: str) -> str:
@@ -536,7 +541,8 @@ def _plural(n: int, one: str, many: str) -> str:
 STATUS_PLURAL = {"corrigido": "corrigidas", "vazio": "vazias", "grande_demais": "grandes demais"}
 
 
-def class_report(results: list[Submission], weights: dict[str, dict], checksum: str, kit_changed: bool = False) -> str:
+def class_report(results: list[Submission], weights: dict[str, dict], checksum: str, kit_changed: bool = False,
+                 notes: list[str] | None = None) -> str:
     from dia3.guide import SECTIONS
 
     graded = [s for s in results if s.status == "corrigido"]
@@ -551,6 +557,7 @@ def class_report(results: list[Submission], weights: dict[str, dict], checksum: 
     lines += [f"- Verificações usadas: checksum sha256 `{checksum}`"]
     if kit_changed:
         lines += ["- ⚠ **O kit mudou durante a correção** (verificações, código ou soluções): refaça a correção."]
+    lines += [f"- {note}" for note in notes or []]
     lines += ["", "## Onde a turma travou (da verificação mais difícil para a mais fácil)", "",
               "| Verificação | Passo | Guia | Acertos |", "|---|---|---|---|"]
     rates = {cid: (sum(s.checks.get(cid, 0.0) for s in graded) / len(graded) if graded else 0.0) for cid in weights}
