@@ -133,7 +133,7 @@ async def stream_llm(prompt: str, model: str | None = None) -> AsyncIterator[str
     yield ""  # (o `yield` faz desta função um async generator; apague ao implementar)
 
 
-# TODO 4: Enquadramento SSE (guia §3).
+# TODO 4: Enquadramento SSE (guia §5.4; o formato em §3).
 #   format_sse: cada linha do texto vira uma linha "data: ..."; o evento termina com uma linha
 #     vazia. Quebre o texto em \r\n, \r e \n (um token "\n" vira duas linhas "data: ").
 #     Com event="error", comece com a linha "event: error".
@@ -144,7 +144,7 @@ ERROR_MESSAGE = "Falha ao consultar o modelo. Tente novamente em instantes."
 
 
 def format_sse(data: str, event: str | None = None) -> str:
-    raise NotImplementedError("TODO 4 em format_sse(): Enquadramento SSE (guia §3).")
+    raise NotImplementedError("TODO 4 em format_sse(): Enquadramento SSE (guia §5.4; o formato em §3).")
 
 
 async def sse_events(prompt: str, model: str | None = None) -> AsyncIterator[str]:

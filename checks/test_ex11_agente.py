@@ -7,7 +7,7 @@ import secrets
 
 import pytest
 
-from dia3.harness import expect_remote_iterator, fail, random_prompt, short
+from dia3.harness import around_first_difference, expect_remote_iterator, fail, random_prompt, short
 from dia3.mockllm import reply_tokens, tool_reply_tokens
 from dia3.pytest_plugin import CHECK_DEFAULT_MODEL
 
@@ -79,5 +79,5 @@ def test_plain_question_streams_the_model_reply(exercise, fresh_mock):
         fail("stream_agent ignorou o parâmetro model.", expected=f"model={asked!r}", got=f"model={used!r}",
              hint="build_agent(model) → ChatOpenAI(model=model or DEFAULT_MODEL, ...).", section="4.3")
     if got != want:
-        fail("Numa pergunta sem ferramenta, stream_agent não entregou a resposta do modelo.", expected=short(want[:6]) + " …",
-             got=short(got[:6]), hint="o modelo padrão é DEFAULT_MODEL; entregue cada AIMessageChunk com texto.", section="4.3")
+        fail("Numa pergunta sem ferramenta, stream_agent não entregou a resposta do modelo.", expected=around_first_difference(want, got)[0],
+             got=around_first_difference(want, got)[1], hint="o modelo padrão é DEFAULT_MODEL; entregue cada AIMessageChunk com texto.", section="4.3")

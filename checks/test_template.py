@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import re
 import secrets
 import shutil
 import time
@@ -28,9 +29,10 @@ from dia3.assertions import (
     expect_stream_headers,
     expect_stream_text,
 )
-from dia3.harness import alg_none_token, fail, make_token, short
+from dia3.harness import alg_none_token, around_first_difference, expect_remote_iterator, fail, make_token, short
 from dia3.judge import ImportFailed, LagProbe, LearnerError, Subject  # noqa: F401
-from dia3.mockllm import Scenario, reply_text
+from dia3.mockllm import Scenario, reply_text, reply_tokens
+from dia3.sse import parse
 from dia3.pytest_plugin import CHECK_DEFAULT_MODEL, CHECK_EXPIRE_MINUTES, new_subject, subject_env, subject_scratch
 
 # Chosen per run (the mock's reply depends on it): a learner's file cannot hard-code it.
@@ -729,3 +731,65 @@ def test_chat_non_stream_upstream_error(api, mock, check_env, app_server):
             section="3.3",
         )
     expect_failure_handled(app_server.subject, where="POST /chat sem stream com o modelo fora do ar")
+
+
+# ---------------------------------------------------------------------------------------------
+# TODOs 3 and 4 on their own: the functions the routes are built from
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.check("stream_llm.pedacos", todo=3)
+def test_stream_llm_yields_the_model_tokens(learner, fresh_mock):
+    model = f"dia3-pedido-{secrets.token_hex(2)}"
+    gen = learner.subject.call_raw("stream_llm", PROMPT, model)
+    expect_remote_iterator(gen, what="stream_llm(prompt, model)", section="5.3")
+    got = gen.drain(timeout=8, what="stream_llm (percorrer llm.astream até o fim)")
+    want = reply_tokens(PROMPT, model)
+    used = fresh_mock.requests[-1] if fresh_mock.requests else None
+    if used is None:
+        fail("stream_llm não chamou o modelo.", expected="uma chamada a ChatOpenAI(...).astream([...])", got=f"nenhuma; entregou {short(got)}",
+             hint="async for chunk in llm.astream([HumanMessage(content=prompt)]): ...", section="5.3")
+    if used.model != model or used.prompt != PROMPT:
+        fail("stream_llm não passou adiante o modelo e o prompt recebidos.",
+             expected=f"model={model!r}, prompt={short(PROMPT)}", got=f"model={used.model!r}, prompt={short(used.prompt)}",
+             hint="ChatOpenAI(model=model or DEFAULT_MODEL, streaming=True) e HumanMessage(content=prompt).", section="5.3")
+    if got == want:
+        return
+    if "" in got or any(not isinstance(p, str) for p in got):
+        fail("stream_llm entregou pedaços vazios (ou que não são texto).", expected="só os pedaços com texto",
+             got=short([p for p in got if not p][:3] + got[:4]), hint="if chunk.content: yield chunk.content — chunks de papel e de fim chegam vazios.", section="4.1")
+    if "".join(got) == "".join(want):
+        fail("stream_llm entregou o texto certo, mas não aos pedaços.", expected=f"{len(want)} pedaços, um por chunk do modelo",
+             got=f"{len(got)} pedaço(s)", hint="um yield por chunk do astream; não junte nem divida.", section="5.3")
+    fail("stream_llm não entregou o que o modelo mandou.", expected=around_first_difference(want, got)[0], got=around_first_difference(want, got)[1],
+         hint="yield chunk.content para cada chunk de llm.astream([...]).", section="5.3")
+
+
+@pytest.mark.check("sse.formato", todo=4)
+def test_format_sse_and_sse_events(learner, fresh_mock):
+    for data in ("Olá", " mundo", "linha 1\nlinha 2", "a\r\nb", "fim\r", ""):
+        text = learner.call("format_sse", data, what=f"format_sse({data!r})")
+        events, _ = parse(text) if isinstance(text, str) else ([], [])
+        want = re.sub(r"\r\n|\r|\n", "\n", data)
+        got = [(e.event, e.data) for e in events]
+        if got != [("message", want)]:
+            fail(f"format_sse({data!r}) não chega ao cliente como um evento com o mesmo texto.",
+                 expected=f"um evento com data {want!r}", got=f"enviado {short(text)} → o cliente leu {short(got)}",
+                 hint="uma linha 'data: ' (com UM espaço) para cada linha do texto — quebras \\r\\n, \\r e \\n — e uma "
+                 "linha vazia no fim.", section="5.4")
+    text = learner.call("format_sse", "falhou", event="error", what="format_sse('falhou', event='error')")
+    events, _ = parse(text) if isinstance(text, str) else ([], [])
+    if [(e.event, e.data) for e in events] != [("error", "falhou")]:
+        fail("format_sse(..., event='error') não marcou o tipo do evento.", expected="event: error, data: falhou",
+             got=short(text), hint="comece o evento com a linha 'event: error'.", section="3.3")
+    gen = learner.subject.call_raw("sse_events", PROMPT)
+    expect_remote_iterator(gen, what="sse_events(prompt)", section="5.4")
+    pieces = gen.drain(timeout=8, what="sse_events (até o [DONE])")
+    events, _ = parse("".join(p if isinstance(p, str) else "" for p in pieces))
+    tokens = reply_tokens(PROMPT, CHECK_DEFAULT_MODEL)
+    if [e.data for e in events] != [*tokens, "[DONE]"]:
+        fail("sse_events não entregou um evento por pedaço do modelo e o [DONE].",
+             expected=f"{len(tokens)} eventos com os pedaços, depois data: [DONE]",
+             got=f"{len(events)} evento(s): {short([e.data for e in events][:6])}",
+             hint="async for piece in stream_llm(...): yield format_sse(piece); depois do laço, yield format_sse('[DONE]').",
+             section="5.4")

@@ -9,7 +9,7 @@ import re
 
 import httpx
 
-from dia3.harness import Api, StreamResult, alg_none_token, fail, make_token, short
+from dia3.harness import Api, StreamResult, alg_none_token, around_first_difference, fail, make_token, short
 
 LEAK_PATTERNS = [
     (re.compile(r"Traceback \(most recent call last\)"), "um traceback do Python"),
@@ -134,13 +134,24 @@ def expect_stream_text(result: StreamResult, expected: str, *, where: str, secti
             hint="um único '\\n' só termina a linha; o evento só é entregue ao cliente na linha vazia.",
             section="3.1",
         )
-    if data.replace(" ", "") == expected.replace(" ", ""):
+    if data.replace(" ", "") == expected.replace(" ", "") and len(data) < len(expected):
+        want, got = around_first_difference(expected, data)
         fail(
             f"{where}: os espaços entre as palavras sumiram.",
-            expected=short(expected[:80]),
-            got=short(data[:80]),
+            expected=want,
+            got=got,
             hint="o cliente remove UM espaço depois de 'data:'. Escreva 'data: ' + token (com espaço), "
             "senão o espaço do início do token ' mundo' é engolido.",
+            section="3.1",
+        )
+    if data.replace(" ", "") == expected.replace(" ", ""):
+        want, got = around_first_difference(expected, data)
+        fail(
+            f"{where}: apareceram espaços a mais entre os pedaços.",
+            expected=want,
+            got=got,
+            hint="cada token já traz o seu espaço (' mundo'): mande-o como veio, sem acrescentar ' ' nem "
+            "escrever 'data:  ' com dois espaços.",
             section="3.1",
         )
     if "\n" in expected and data.replace("\n", "") == expected.replace("\n", "") or (
@@ -154,12 +165,11 @@ def expect_stream_text(result: StreamResult, expected: str, *, where: str, secti
             "cada parte. Um '\\n' dentro de 'data: ...' termina a linha e '\\n\\n' termina o evento antes da hora.",
             section="3.2",
         )
-    pos = next((i for i, (a, b) in enumerate(zip(data, expected)) if a != b), min(len(data), len(expected)))
+    want, got = around_first_difference(expected, data)
     fail(
         f"{where}: o texto reconstruído dos eventos difere da resposta do modelo.",
-        expected=f"{short(expected)} ({len(expected)} caracteres)",
-        got=f"{short(data)} ({len(data)} caracteres); primeira diferença no caractere {pos}: "
-        f"esperado {short(expected[pos:pos + 20])}, veio {short(data[pos:pos + 20])}",
+        expected=f"{want} ({len(expected)} caracteres)",
+        got=f"{got} ({len(data)} caracteres)",
         hint="mande cada token como veio do modelo (sem strip, sem juntar, sem cortar) e nada além dos "
         "tokens e do [DONE].",
         section="3",

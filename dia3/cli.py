@@ -156,10 +156,33 @@ def _by_step(records: list[dict]) -> dict[str, list[dict]]:
     return groups
 
 
+def first_failures(records: list[dict]) -> list[dict]:
+    """The failures in the order a learner should fix them: by step, then by the earliest TODO
+    that is wrong or missing. A TODO whose own checks all pass is not blamed: a check that also
+    depends on it is ordered by the next TODO it depends on."""
+    steps = list(dict.fromkeys(r.get("step", "template") for r in records))
+    good: set[tuple[str, int]] = set()
+    own: dict[tuple[str, int], list[bool]] = {}
+    for r in records:
+        todos = r.get("todos") or []
+        if len(todos) == 1:
+            own.setdefault((r.get("step", "template"), todos[0]), []).append(r["passed"])
+    good = {key for key, results in own.items() if all(results)}
+
+    def key(item: tuple[int, dict]) -> tuple:
+        index, r = item
+        step = r.get("step", "template")
+        todos = r.get("todos") or []
+        pending = [t for t in todos if (step, t) not in good] or todos or [99]
+        return steps.index(step), min(pending), len(todos), index
+
+    return [r for _, r in sorted(((i, r) for i, r in enumerate(records) if not r["passed"]), key=key)]
+
+
 def print_report(records: list[dict], target_label: str) -> None:
     total = len(records)
     passed = sum(r["passed"] for r in records)
-    failed = [r for r in records if not r["passed"]]
+    failed = first_failures(records)
     print(f"dia3 check — {target_label}\n")
     if not records:
         print("Nenhuma verificação rodou (confira os nomes em --only).")
@@ -180,7 +203,7 @@ def print_report(records: list[dict], target_label: str) -> None:
     for step, items in groups.items():
         ok = sum(i["passed"] for i in items)
         mark = "✓" if ok == len(items) else "✗"
-        first = next((i for i in items if not i["passed"]), None)
+        first = next(iter(first_failures(items)), None)
         if len(groups) > 1:  # several steps: one line each, with the first thing to fix
             reason = (first["message"].splitlines() or [""])[0] if first else ""
             reason = reason if len(reason) <= 90 else reason[:89] + "…"

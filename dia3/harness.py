@@ -40,6 +40,24 @@ def short(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def around_first_difference(expected: Any, got: Any, width: int = 70) -> tuple[str, str]:
+    """Both sides shown from a little before their first difference (text or list), so Esperado
+    and Recebido never look the same on screen."""
+    if isinstance(expected, str) and isinstance(got, str):
+        pos = next((i for i, (a, b) in enumerate(zip(expected, got)) if a != b), min(len(expected), len(got)))
+        start = max(0, pos - 15)
+        lead = "…" if start else ""
+        where = f" (a partir do caractere {start})" if start else ""
+        return (f"{lead}{expected[start:start + width]!r}{where}", f"{lead}{got[start:start + width]!r}{where}")
+    if isinstance(expected, (list, tuple)) and isinstance(got, (list, tuple)):
+        pos = next((i for i, (a, b) in enumerate(zip(expected, got)) if a != b), min(len(expected), len(got)))
+        start = max(0, pos - 2)
+        where = f" (a partir do item {start})" if start else ""
+        return (short(list(expected[start:start + 6]), width + 40) + where + f" — {len(expected)} itens",
+                short(list(got[start:start + 6]), width + 40) + where + f" — {len(got)} itens")
+    return short(expected, width), short(got, width)
+
+
 def fail(summary: str, *, expected: str, got: str, hint: str, section: str) -> None:
     """Fail the current check with a pt-BR message: what, expected, got, hint, where to read."""
     pytest.fail(

@@ -472,6 +472,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             "message": "" if report.passed else _message_of(report),
             # why it failed, as a field (not a message pattern): check, todo, import, timeout, died…
             "cause": None if report.passed else item.stash.get(_cause_key, "check"),
+            "todos": sorted(_todos_of(item)),  # the TODOs this check judges (the report orders by them)
             # setup (servers, imports) + the check itself: what `dia3 check` costs per check
             "seconds": round(item.stash.get(_setup_seconds, 0.0) + (report.duration if report.when == "call" else 0.0), 3),
         }

@@ -204,7 +204,7 @@ async def stream_llm(prompt: str, model: str | None = None) -> AsyncIterator[str
     ### END SOLUTION
 
 
-# TODO 4: Enquadramento SSE (guia §3).
+# TODO 4: Enquadramento SSE (guia §5.4; o formato em §3).
 #   format_sse: cada linha do texto vira uma linha "data: ..."; o evento termina com uma linha
 #     vazia. Quebre o texto em \r\n, \r e \n (um token "\n" vira duas linhas "data: ").
 #     Com event="error", comece com a linha "event: error".

@@ -14,7 +14,7 @@ def test_every_check_passes_on_the_solution():
     assert len(records) >= 40
     assert [r for r in records if not r["passed"]] == []
     assert proc.returncode == 0
-    assert all(set(r) == {"id", "step", "passed", "message", "cause", "seconds"} and r["step"] == "template" for r in records)
+    assert all(set(r) == {"id", "step", "passed", "message", "cause", "todos", "seconds"} and r["step"] == "template" for r in records)
     assert all(r["cause"] is None for r in records)
 
 
