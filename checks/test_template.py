@@ -383,7 +383,8 @@ def test_no_empty_events(api, mock, route):
 @pytest.mark.check("generate.modelo_e_prompt", todo=(3, 5))
 @pytest.mark.parametrize("route", ROUTES)
 def test_model_and_prompt_reach_the_llm(api, mock, route):
-    for model, expected_model in ((None, CHECK_DEFAULT_MODEL), ("gpt-modelo-do-pedido", "gpt-modelo-do-pedido")):
+    asked = f"dia3-pedido-{secrets.token_hex(2)}"
+    for model, expected_model in ((None, CHECK_DEFAULT_MODEL), (asked, asked)):
         mock.clear()
         extra = {} if model is None else {"model": model}
         result = _ask(api, mock, route, **extra)

@@ -24,6 +24,8 @@ import asyncio
 import itertools
 import json
 import logging
+import os
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -37,7 +39,19 @@ from starlette.routing import Route
 logger = logging.getLogger("dia3.mockllm")  # `dia3 serve` shows its INFO lines in the terminal
 
 MOCK_API_KEY = "dia3-mock-key"
-FAULTS = ("error_before_first_token", "cut_mid_stream", "slow_first_token")
+FAULTS = ("error_before_first_token", "cut_mid_stream", "error_event_mid_stream", "slow_first_token")
+ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
+# Models the mock serves, as the real APIs would (anything else: 404 model_not_found): the usual
+# OpenAI names, the usual Ollama ones, the kit's own ("dia3-…", used by the checks) and whatever
+# DEFAULT_MODEL names.
+KNOWN_MODELS = re.compile(
+    r"^(gpt-(3\.5|4|4o|4\.1|4\.5|5)([-.][a-z0-9.]+)*|chatgpt-[\w.-]+|o[1-9](-[a-z0-9]+)*|dia3-[\w.-]+"
+    r"|(llama|qwen|mistral|gemma|phi|deepseek)[\w.:-]*)$"
+)
+
+
+def model_is_known(model: str) -> bool:
+    return bool(KNOWN_MODELS.match(model)) or model == os.environ.get("DEFAULT_MODEL", "")
 
 
 def reply_tokens(prompt: str, model: str = "gpt-4o-mini") -> list[str]:
@@ -136,6 +150,7 @@ class RequestRecord:
     user_agent: str
     status: str = "started"  # started → completed | cancelled | failed
     tokens_sent: int = 0
+    finish_reason: str = "stop"  # "length" when max_tokens cut the reply
     started_at: float = field(default_factory=time.monotonic)
     finished_at: float | None = None
 
@@ -194,12 +209,29 @@ class MockLLM:
             return JSONResponse([r.as_dict() for r in self.requests])
 
     async def _chat(self, request: Request):
+        # Refuse what the real APIs refuse, with their status and error body: a learner's mistake
+        # shows up here, offline, and not on the first day with a real key.
+        if not request.headers.get("authorization", "").startswith("Bearer ") or len(request.headers["authorization"]) < 8:
+            return _error(401, "You didn't provide an API key. You need to provide your API key in an Authorization "
+                          "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", "invalid_request_error")
         try:
             body = await request.json()
             messages = body["messages"]
         except Exception:
-            return _error(400, "corpo inválido: esperado JSON com 'messages'", "invalid_request_error")
-        model = str(body.get("model") or "gpt-4o-mini")
+            return _error(400, "We could not parse the JSON body of your request.", "invalid_request_error")
+        if not isinstance(messages, list) or not messages:
+            return _error(400, "[] is too short - 'messages'", "invalid_request_error", param="messages")
+        bad = next((m for m in messages if not isinstance(m, dict) or m.get("role") not in ROLES), None)
+        if bad is not None:
+            role = bad.get("role") if isinstance(bad, dict) else bad
+            return _error(400, f"Invalid value: {role!r}. Supported values are: 'system', 'assistant', 'user', 'function', "
+                          "'tool', and 'developer'.", "invalid_request_error", param="messages[].role")
+        if "model" not in body:
+            return _error(400, "you must provide a model parameter", "invalid_request_error")
+        model = str(body.get("model"))
+        if not model_is_known(model):
+            return _error(404, f"The model `{model}` does not exist or you do not have access to it.",
+                          "invalid_request_error", code="model_not_found")
         prompt = _last_user_text(messages)
         scenario = self.scenario
         rec = RequestRecord(
@@ -229,6 +261,25 @@ class MockLLM:
             tokens = tool_reply_tokens(name, str(last.get("content", "")))
         else:
             tokens = reply_tokens(prompt, model)
+        finish = "stop"
+        limit = body.get("max_completion_tokens") or body.get("max_tokens")
+        if isinstance(limit, int) and 0 < limit < len(tokens):
+            tokens, finish = tokens[:limit], "length"
+        stops = body.get("stop")
+        for stop in [stops] if isinstance(stops, str) else (stops or []):
+            text = "".join(tokens)
+            if stop and stop in text:
+                cut = text.index(stop)
+                kept, total = [], 0
+                for token in tokens:
+                    if total + len(token) > cut:
+                        if cut > total:
+                            kept.append(token[: cut - total])
+                        break
+                    kept.append(token)
+                    total += len(token)
+                tokens = kept
+        rec.finish_reason = finish
         if not rec.stream:
             await self._wait_first(scenario)
             if scenario.token_delay:  # a real model generates the whole reply before answering
@@ -300,13 +351,20 @@ class MockLLM:
                 if scenario.fault == "cut_mid_stream" and i == scenario.cut_after:
                     self._update(rec, status="failed", finished_at=time.monotonic())
                     raise _CutConnection()
+                if scenario.fault == "error_event_mid_stream" and i == scenario.cut_after:
+                    # what OpenAI sends when generation fails after it started: the SDK raises APIError
+                    self._update(rec, status="failed", finished_at=time.monotonic())
+                    error = {"message": "The server had an error while processing your request.", "type": "server_error",
+                             "param": None, "code": None}
+                    yield f"data: {json.dumps({'error': error})}\n\n"
+                    return
                 if scenario.hold_after is not None and i == scenario.hold_after:
                     await asyncio.to_thread(self._released.wait, 30)
                 elif i and scenario.token_delay:
                     await asyncio.sleep(scenario.token_delay)
                 yield chunk({"content": token})
                 self._update(rec, tokens_sent=i + 1)
-            yield chunk({}, "stop")
+            yield chunk({}, rec.finish_reason)
             if include_usage:
                 usage = _usage(rec.prompt, len(tokens))
                 payload = json.loads(chunk({})[6:])
@@ -356,17 +414,17 @@ def _completion(rec: RequestRecord, text: str) -> dict[str, Any]:
                 "index": 0,
                 "message": {"role": "assistant", "content": text, "refusal": None},
                 "logprobs": None,
-                "finish_reason": "stop",
+                "finish_reason": rec.finish_reason,
             }
         ],
         "usage": _usage(rec.prompt, len(reply_tokens(rec.prompt, rec.model))),
     }
 
 
-def _error(status: int, message: str, kind: str) -> JSONResponse:
+def _error(status: int, message: str, kind: str, param: str | None = None, code: str | None = None) -> JSONResponse:
     # x-should-retry: false keeps the openai SDK from retrying (and the checks fast).
     return JSONResponse(
-        {"error": {"message": message, "type": kind, "param": None, "code": None}},
+        {"error": {"message": message, "type": kind, "param": param, "code": code}},
         status_code=status,
         headers={"x-should-retry": "false"},
     )
