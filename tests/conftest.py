@@ -45,6 +45,11 @@ def assert_caught(mistake, records: list[dict]) -> None:
         f"{mistake.id}: {mistake.check} falhou, mas não com a mensagem esperada ({mistake.message!r}):\n"
         + "\n---\n".join(r["message"] for r in failed)
     )
+    # the message rule of the kit, on every message this mistake produces
+    from dia3.messages import problems
+
+    bad = {r["id"]: problems(r["message"]) for r in failed if problems(r["message"])}
+    assert not bad, f"{mistake.id}: mensagens fora da regra do kit: {bad}\n" + "\n---\n".join(r["message"] for r in failed)
 
 
 def free_port() -> int:

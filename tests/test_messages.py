@@ -1,0 +1,25 @@
+"""The message rule itself: it accepts the kit's good messages and names what is wrong in bad ones."""
+
+from __future__ import annotations
+
+from dia3.messages import problems
+
+GOOD = """POST /api/generate: os espaços entre as palavras sumiram.
+  Esperado: 'Olá mundo'
+  Recebido: 'Olámundo'
+  Dica: escreva 'data: ' + token.
+  Leia: GUIA_APRENDIZADO.md §3.1 «O formato de um evento» (#31)"""
+
+
+def test_a_good_message_passes():
+    assert problems(GOOD) == []
+    assert problems("Falta fazer: TODO 2 em login()\n  Leia: GUIA_APRENDIZADO.md §5.2 «x»") == []
+
+
+def test_each_broken_rule_is_named():
+    assert any("Esperado e Recebido iguais" in p for p in problems(GOOD.replace("'Olámundo'", "'Olá mundo'")))
+    assert any("Dica" in p for p in problems(GOOD.replace("  Dica: escreva 'data: ' + token.\n", "")))
+    assert any("seção do guia" in p for p in problems(GOOD.replace("Leia: GUIA_APRENDIZADO.md §3.1", "Leia: o guia")))
+    assert any("inglês" in p for p in problems("expected 3 events but got 2\n" + GOOD.split("\n", 1)[1]))
+    assert any("interno" in p for p in problems(GOOD + "\nDuring handling of the above exception, another exception occurred"))
+    assert any("seção" in p for p in problems("Falta fazer: TODO 2 em login()"))
