@@ -20,6 +20,7 @@ from typing import Any, Callable
 import pytest
 
 from dia3.harness import fail, short
+from dia3.judge import SubjectError
 from dia3.sse import load_cases, parse
 
 STEP = "ex03_parser_sse"
@@ -187,7 +188,7 @@ def broken_rules(parse_sse: ParseSSE) -> list[Rule]:
         for text, want in rule.probes:
             try:
                 got = parse_sse(text)
-            except NotImplementedError:
+            except (NotImplementedError, SubjectError):
                 raise
             except Exception:  # a crash on the probe counts as getting it wrong
                 broken.append(rule)
@@ -217,7 +218,7 @@ def judge(parse_sse: ParseSSE, text: str, want: list[dict[str, str]], label: str
     entrada = f"  Entrada: {short(text, 160)}"
     try:
         got = parse_sse(text)
-    except NotImplementedError:
+    except (NotImplementedError, SubjectError):
         raise
     except Exception as exc:  # noqa: BLE001 — the learner's bug, reported in pt-BR below
         cause = probable_cause(parse_sse, text)
@@ -313,7 +314,7 @@ def random_streams(count: int = 300, seed: int = 3) -> list[list[str]]:
 def _disagrees(parse_sse: ParseSSE, text: str) -> bool:
     try:
         return parse_sse(text) != reference(text)
-    except NotImplementedError:
+    except (NotImplementedError, SubjectError):
         raise
     except Exception:  # noqa: BLE001
         return True

@@ -58,6 +58,15 @@ class LearnerError(Exception):
         return f"{self.type}: {self.message}" + (f" ({self.where})" if self.where else "")
 
 
+class TodoPending(LearnerError, NotImplementedError):
+    """The learner's code raised its scaffold's ``NotImplementedError("TODO n ...")``: a typed
+    signal (number in ``todo``), not a message pattern, for every layer above."""
+
+
+def learner_error(info: dict) -> LearnerError:
+    return TodoPending(info) if info.get("todo") is not None else LearnerError(info)
+
+
 class ImportFailed(SubjectError):
     def __init__(self, message: str, error: dict | None) -> None:
         super().__init__(message)
@@ -286,7 +295,7 @@ class Subject:
         if not reply.get("ok"):
             if reply.get("cancelled"):
                 raise SubjectTimeout(what, timeout)
-            raise LearnerError(reply.get("error") or {})
+            raise learner_error(reply.get("error") or {})
         return reply
 
     def request(self, op: str, *, timeout: float = 5, what: str = "", **fields: Any) -> dict:
