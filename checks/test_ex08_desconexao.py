@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from dia3.assertions import expect_stream_text
+from dia3.assertions import expect_cancellation_propagated, expect_stream_text
 from dia3.harness import fail, random_prompt
 from dia3.mockllm import Scenario, reply_text
 from dia3.pytest_plugin import CHECK_DEFAULT_MODEL
@@ -56,7 +56,7 @@ def test_disconnect_cancels_the_model(ex_api, exercise, exercise_server, mock):
              expected="a requisição ao modelo cancelada logo depois da desconexão",
              got=f"requisição ao modelo: {status}", hint="percorra o astream dentro de `async with aclosing(...)`; "
              "se usar uma task, cancele-a num finally.", section="4.2")
-    exercise_server.subject.settle(3)  # the request has finished in the server (its except/finally ran)
+    expect_cancellation_propagated(exercise_server.subject, where="POST /api/generate com o cliente saindo no meio")
     after = _stats(exercise)
     if after.get("cancelados") != before.get("cancelados", 0) + 1 or after.get("completos") != before.get("completos"):
         fail("A desconexão não foi contada como cancelamento.", expected="STATS['cancelados'] + 1 (e completos igual)",

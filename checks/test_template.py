@@ -22,6 +22,7 @@ from jose import jwt
 from dia3.assertions import (
     AUTH_HINTS,
     auth_cases,
+    expect_cancellation_propagated,
     expect_failure_handled,
     expect_no_leak,
     expect_sse_response,
@@ -471,7 +472,7 @@ def test_first_event_arrives_before_model_finishes(api, mock, route):
 
 
 @pytest.mark.check("generate.cancela_no_disconnect", todo=(3, 4, 5))
-def test_client_disconnect_cancels_the_model(api, mock):
+def test_client_disconnect_cancels_the_model(api, mock, app_server):
     mock.set_scenario(Scenario(hold_after=3))
     result = api.stream("/api/generate", {"prompt": PROMPT}, until=lambda events: bool(events), read_timeout=4)
     expect_sse_response(result, where="POST /api/generate")
@@ -498,6 +499,7 @@ def test_client_disconnect_cancels_the_model(api, mock):
             "(asyncio.create_task) para ler o modelo, cancele-a num finally.",
             section="4.2",
         )
+    expect_cancellation_propagated(app_server.subject, where="POST /api/generate com o cliente saindo no meio")
 
 
 @pytest.mark.check("generate.event_loop_livre", todo=(3, 4))

@@ -244,3 +244,23 @@ def expect_stream_headers(result: StreamResult, *, where: str, section: str = "3
                 "proxies (nginx) guardam a resposta e o cliente recebe tudo no fim.",
                 section=section,
             )
+
+
+def expect_cancellation_propagated(subject, *, where: str, section: str = "4.2") -> None:
+    """After the client left: the learner's code let CancelledError through (observed in the subject)."""
+    _errors, _logs, observations = subject.observe_all(3)
+    seen = subject.pending_observations + observations
+    subject.pending_observations.clear()
+    swallowed = [o for o in seen if o.get("kind") in ("cancel_swallowed", "task_not_cancelled")]
+    if swallowed:
+        first = swallowed[0]
+        what = ("o gerador da resposta terminou normalmente" if first["kind"] == "cancel_swallowed"
+                else "uma task cancelada terminou como se nada tivesse acontecido")
+        fail(
+            f"{where}: o cancelamento (CancelledError) foi engolido.",
+            expected="o CancelledError seguindo adiante até o servidor, depois da limpeza",
+            got=f"{what} (em {first.get('where', '?')})",
+            hint="except asyncio.CancelledError: registre/conte e `raise` — nunca `return` nem `except BaseException` "
+            "sem repassar: quem cancelou (o servidor) precisa saber que o cancelamento aconteceu.",
+            section=section,
+        )

@@ -146,6 +146,7 @@ class Subject:
         self._ready = threading.Event()
         self.probes: dict[str, Probe] = {}
         self.url: str | None = None
+        self.pending_observations: list[dict] = []
 
     # -- life --------------------------------------------------------------------------------
 
@@ -361,11 +362,18 @@ class Subject:
 
     def observe(self, timeout: float = 2) -> tuple[list[LearnerError], list[dict]]:
         """Wait until the app's requests end; (exceptions they raised, warning+ log records)."""
+        errors, logs, observations = self.observe_all(timeout)
+        self.pending_observations.extend(observations)
+        return errors, logs
+
+    def observe_all(self, timeout: float = 2) -> tuple[list[LearnerError], list[dict], list[dict]]:
+        """(exceptions, warning+ logs, swallowed cancellations) since the last time."""
         try:
             reply = self.request("settle", timeout=timeout + 2, within=timeout)
         except SubjectError:
-            return [], []
-        return [LearnerError(e) for e in reply.get("errors", [])], list(reply.get("logs", []))
+            return [], [], []
+        return ([learner_error(e) for e in reply.get("errors", [])], list(reply.get("logs", [])),
+                list(reply.get("observations", [])))
 
     def ping(self, timeout: float = 5) -> float:
         started = time.monotonic()

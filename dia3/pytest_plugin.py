@@ -357,7 +357,9 @@ def pytest_runtest_call(item: pytest.Item):
     if server is not None:
         item.stash[_process_key] = server
         try:
-            server.subject.settle(0.5)  # forget the errors of earlier checks
+            subject = server.subject
+            subject.observe_all(0.5)  # forget what earlier checks left (errors, logs, observations)
+            subject.pending_observations.clear()
         except SubjectError:
             pass
     return (yield)

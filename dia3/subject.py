@@ -215,6 +215,8 @@ class Subject:
         self.idle = asyncio.Event()
         self.server = None
         self.logs: list[dict] = []
+        self.observations: list[dict] = []  # swallowed cancellations (see watch_cancellations)
+        self.task_factory = None
 
     def send(self, message: dict) -> None:
         line = json.dumps(message, ensure_ascii=True)  # ASCII: lone surrogates and any byte survive
@@ -395,7 +397,61 @@ class Subject:
                 pass
         errors, self.errors = self.errors, []
         logs, self.logs[:] = list(self.logs), []
-        return {"errors": errors, "logs": logs, "active": self.active}
+        observations, self.observations[:] = list(self.observations), []
+        return {"errors": errors, "logs": logs, "observations": observations, "active": self.active}
+
+
+def watch_cancellations(subject: "Subject") -> None:
+    """Observe, for the judge, cancellations the learner's code swallows (invisible in the bytes):
+
+    - a stream body (a generator of the learner's file) that, cancelled because the client left,
+      ends normally instead of letting ``CancelledError`` through (``except BaseException``, or
+      ``return`` in ``except CancelledError``);
+    - a task created by the learner's code that was cancelled but ended not-cancelled.
+
+    Why a wrapper around StreamingResponse's body: the judge only sees the HTTP side, where the
+    connection closes the same way whether the cancellation went through or not."""
+    from starlette import responses
+
+    original_init = responses.StreamingResponse.__init__
+
+    def __init__(self, content, *args, **kwargs):
+        original_init(self, content, *args, **kwargs)
+        inner = self.body_iterator
+        code = getattr(inner, "ag_code", None)
+        if code is None or not _same_file(code.co_filename, subject.learner_file):
+            return
+
+        async def watched():
+            iterator = inner.__aiter__()
+            while True:
+                try:
+                    item = await iterator.__anext__()
+                except StopAsyncIteration:
+                    task = asyncio.current_task()
+                    if task is not None and task.cancelling():
+                        subject.observations.append({"kind": "cancel_swallowed", "where": code.co_name})
+                    return
+                yield item
+
+        self.body_iterator = watched()
+
+    responses.StreamingResponse.__init__ = __init__
+
+    def task_done(task: asyncio.Task) -> None:
+        if not task.cancelled() and task.cancelling():
+            coro = task.get_coro()
+            name = getattr(getattr(coro, "cr_code", None), "co_name", "?")
+            subject.observations.append({"kind": "task_not_cancelled", "where": name})
+
+    def factory(loop, coro, **kwargs):
+        task = asyncio.Task(coro, loop=loop, **kwargs)
+        code = getattr(coro, "cr_code", None)
+        if code is not None and _same_file(code.co_filename, subject.learner_file):
+            task.add_done_callback(task_done)
+        return task
+
+    subject.task_factory = factory
 
 
 def main() -> None:
@@ -424,10 +480,13 @@ def main() -> None:
                                      "message": message[:MAX_TEXT], "exc": record.exc_info is not None})
 
     logging.getLogger().addHandler(Recorder(logging.WARNING))
+    watch_cancellations(subject)
     install_guard(config.get("deny", []), config.get("allow", []))
     sys.path[:] = [p for p in sys.path if p and os.path.realpath(p) not in {os.path.realpath(d) for d in config.get("deny", [])}]
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    if subject.task_factory is not None:
+        loop.set_task_factory(subject.task_factory)
     subject.loop = loop
     subject.idle = asyncio.Event()
     subject.idle.set()

@@ -315,10 +315,10 @@ MISTAKES += [
     # --- blocking calls outside the streaming path ------------------------------------------
     Variant("chat_invoke_sincrono", "/chat sem stream com llm.invoke (síncrono) dentro de async def",
             [(CHAT_AINVOKE, "        message = llm.invoke([HumanMessage(content=body.prompt)])\n")],
-            "chat.event_loop_livre", "travado", today="passa"),
+            "chat.sem_stream", "travou o event loop", today="passa"),
     Variant("login_async_bcrypt", "async def login: o bcrypt (~0,2 s de CPU) roda no event loop e para os streams",
             [("def login(body: LoginRequest) -> dict[str, str]:", "async def login(body: LoginRequest) -> dict[str, str]:")],
-            "login.event_loop_livre", "travado", today="passa"),
+            "login.ok", "travou o event loop", today="passa"),
     Variant("caminho_sincrono_no_threadpool", "def + llm.stream() do começo ao fim: o StreamingResponse itera numa thread",
             [("async def stream_llm(prompt: str, model: str | None = None) -> AsyncIterator[str]:",
               "def stream_llm(prompt: str, model: str | None = None) -> Iterator[str]:"),
@@ -352,16 +352,16 @@ MISTAKES += [
     # --- server-side misbehaviour the bytes do not show ----------------------------------------
     Variant("erro_nao_registrado", "manda o event: error mas não registra a falha no log",
             [('        logger.exception("o LLM falhou durante o streaming")\n', "")],
-            "generate.erro_registrado", "log", today="passa"),
+            "generate.erro_no_meio_do_stream", "não foi registrada", today="passa"),
     Variant("erro_relevantado", "manda o event: error e levanta a exceção de novo (raise no lugar do return)",
             [(ERROR_BRANCH, '        yield format_sse(ERROR_MESSAGE, event="error")\n        raise\n')],
-            "generate.erro_sem_excecao", "exceção", today="passa"),
+            "generate.erro_no_meio_do_stream", "escapou", today="passa"),
     Variant("cancelamento_engolido_baseexception", "except BaseException: o cancelamento vira event: error",
             [(SSE_EXCEPT, "    except BaseException:  # pega tudo\n")],
-            "generate.cancelamento_propagado", "CancelledError", today="passa"),
+            "generate.cancela_no_disconnect", "engolido", today="passa"),
     Variant("cancelamento_return", "except asyncio.CancelledError: return (engole o cancelamento)",
             [(SSE_EXCEPT, "    except asyncio.CancelledError:\n        return  # o cliente saiu: nada a fazer\n" + SSE_EXCEPT)],
-            "generate.cancelamento_propagado", "CancelledError", ["asyncio"], today="passa"),
+            "generate.cancela_no_disconnect", "engolido", ["asyncio"], today="passa"),
     Variant("task_termina_sem_cancelar", "a task que lê o modelo é cancelada no finally, mas engole o CancelledError",
             [(ASTREAM_BLOCK, """    queue: asyncio.Queue = asyncio.Queue()
 
@@ -386,17 +386,17 @@ MISTAKES += [
     finally:
         task.cancel()
 """)],
-            "generate.cancelamento_propagado", "CancelledError", ["asyncio"], today="outra:generate.cancela_no_disconnect"),
+            "generate.cancela_no_disconnect", "engolido", ["asyncio"], today="outra:generate.cancela_no_disconnect"),
     # --- headers and auth --------------------------------------------------------------------
     Variant("chat_stream_sem_cabecalhos", "o ramo stream=true do /chat sem Cache-Control nem X-Accel-Buffering",
             [(CHAT_STREAM_BRANCH, CHAT_STREAM_BRANCH.replace(', headers=SSE_HEADERS', ''))],
-            "chat.cabecalhos", "Cache-Control", today="passa"),
+            "chat.com_stream", "falta o cabeçalho", today="passa"),
     Variant("login_sem_dummy_hash", "usuário desconhecido volta na hora, sem o bcrypt de mentira (o tempo denuncia)",
             [('    user = USERS.get(username)\n    hashed = user["password_hash"] if user else _DUMMY_HASH\n'
               '    password_ok = bcrypt.checkpw(password.encode("utf-8"), hashed)\n    return user is not None and password_ok\n',
               '    user = USERS.get(username)\n    if user is None:\n        return False  # atalho: nem confere a senha\n'
               '    return bcrypt.checkpw(password.encode("utf-8"), user["password_hash"])\n')],
-            "login.tempo_uniforme", "tempo", today="passa"),
+            "login.credenciais_erradas", "mais rápido", today="passa"),
     Variant("jwt_verify_exp_false", 'options={"verify_exp": False} "para o token não vencer no meio da aula"',
             [('options={"require_exp": True, "require_sub": True},  # sem exp',
               'options={"verify_exp": False},  # sem exp')],
@@ -415,7 +415,7 @@ MISTAKES += [
             "generate.enquadramento", "quebra", today="pega"),
     Variant("format_sse_so_lf", "quebra só em '\\n' (um '\\r' do modelo vira quebra de linha no cliente)",
             [("for line in _LINE_BREAK.split(data))", 'for line in data.split("\\n"))')],
-            "generate.enquadramento", "\\r", today="passa"),
+            "sse.formato", "format_sse", today="passa"),
     Variant("erro_sem_event_error", "a mensagem de erro vai num evento comum (sem 'event: error')",
             [('yield format_sse(ERROR_MESSAGE, event="error")', "yield format_sse(ERROR_MESSAGE)")],
             "generate.erro_no_meio_do_stream", "não avisou o erro", today="pega"),

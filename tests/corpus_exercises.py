@@ -343,7 +343,7 @@ MISTAKES += [
     M("ex01_geradores", "take_puxa_um_a_mais", "take confere o tamanho só depois de pedir o próximo item (puxa o item k+1)",
       [("        async for item in items:\n            result.append(item)\n            if len(result) >= k:\n                break\n",
         "        async for item in items:\n            if len(result) >= k:\n                break\n            result.append(item)\n")],
-      "ex01.take.para", "consumiu itens demais", today="passa"),
+      "ex01.take.para", "pediu itens demais", today="passa"),
     M("ex01_geradores", "take_sem_k_zero", "take(gen, 0) devolve um item (o teste do tamanho vem depois do append)",
       [("        if k <= 0:\n            return result\n", "")],
       "ex01.take.fecha", "itens errados", today="pega"),
@@ -354,7 +354,7 @@ MISTAKES += [
     # ex04
     M("ex04_streaming_response", "time_sleep_na_fonte", "time.sleep(atraso) no fake_tokens (trava o servidor)",
       [("        await asyncio.sleep(atraso)\n", "        __import__('time').sleep(atraso)\n")],
-      "ex04.eco.nao_bloqueia", "travou", today="passa"),
+      "ex04.fake_tokens", "travou o event loop", today="passa"),
     M("ex04_streaming_response", "enquadramento_ingenuo", "f\"data: {piece}\\n\\n\" sem quebrar as linhas do pedaço",
       [(EX04_LOOP, '    async for piece in fake_tokens(texto, atraso):\n        yield f"data: {piece}\\n\\n"\n')],
       "ex04.eco.eventos", "quebra", today="pega:msg"),
@@ -368,7 +368,7 @@ MISTAKES += [
     # ex06
     M("ex06_langchain", "ask_invoke_sincrono", "ask_llm com llm.invoke (síncrono) dentro de async def",
       [(EX06_ASK, "    llm = ChatOpenAI(model=model or DEFAULT_MODEL)\n    message = llm.invoke([HumanMessage(content=prompt)])\n")],
-      "ex06.ask.nao_bloqueia", "travou", today="passa"),
+      "ex06.ask", "travou o event loop", today="passa"),
     M("ex06_langchain", "ask_modelo_ignorado", "ask_llm ignora o parâmetro model",
       [(EX06_ASK, "    llm = ChatOpenAI(model=DEFAULT_MODEL)\n    message = await llm.ainvoke([HumanMessage(content=prompt)])\n")],
       "ex06.ask", "modelo", today="passa"),
@@ -378,21 +378,21 @@ MISTAKES += [
     # ex07
     M("ex07_chat", "invoke_sincrono", "o ramo sem stream usa .invoke (síncrono) dentro de async def",
       [("    message = await ChatOpenAI(model=DEFAULT_MODEL).ainvoke(", "    message = ChatOpenAI(model=DEFAULT_MODEL).invoke(")],
-      "ex07.chat.nao_bloqueia", "travou", today="passa"),
+      "ex07.chat.sem_stream", "travou o event loop", today="passa"),
     M("ex07_chat", "stream_sem_cabecalhos", "o ramo stream=true sem headers=SSE_HEADERS",
       [('media_type="text/event-stream", headers=SSE_HEADERS)\n    message', 'media_type="text/event-stream")\n    message')],
-      "ex07.chat.cabecalhos", "Cache-Control", today="passa"),
+      "ex07.chat.com_stream", "falta o cabeçalho", today="passa"),
     # ex08
     M("ex08_desconexao", "cancelamento_return", "conta o cancelamento e faz return em vez de raise",
       [(EX08_RAISE, "        logger.info(\"cliente desconectou no meio do stream\")\n        return\n")],
-      "ex08.cancelamento_propagado", "raise", today="passa"),
+      "ex08.cancela_o_modelo", "engolido", today="passa"),
     # ex09
     M("ex09_erros", "erro_nao_registrado", "manda o event: error sem registrar nada no log",
       [(EX09_EXCEPT, "        yield format_sse(ERROR_MESSAGE, event=\"error\")\n        return\n")],
-      "ex09.erro_registrado", "log", today="passa"),
+      "ex09.erro_no_meio", "não foi registrada", today="passa"),
     M("ex09_erros", "erro_relevantado", "manda o event: error e levanta de novo",
       [(EX09_EXCEPT, "        logger.exception(\"o modelo falhou durante o stream\")\n        yield format_sse(ERROR_MESSAGE, event=\"error\")\n        raise\n")],
-      "ex09.erro_sem_excecao", "exceção", today="passa"),
+      "ex09.erro_no_meio", "escapou", today="passa"),
     M("ex09_erros", "erro_sem_event", "a mensagem de erro vai num evento comum, sem 'event: error'",
       [(EX09_EXCEPT, "        logger.exception(\"o modelo falhou durante o stream\")\n        yield format_sse(ERROR_MESSAGE)\n        return\n")],
       "ex09.erro_no_meio", "não foi avisado", today="pega"),
@@ -400,7 +400,7 @@ MISTAKES += [
     M("ex10_sse_nativo", "erro_nao_registrado", "manda o evento de erro sem registrar nada no log",
       [("        logger.exception(\"o modelo falhou durante o stream\")\n        yield ServerSentEvent(raw_data=ERROR_MESSAGE, event=\"error\")\n",
         "        yield ServerSentEvent(raw_data=ERROR_MESSAGE, event=\"error\")\n")],
-      "ex10.erro_registrado", "log", today="passa"),
+      "ex10.erro", "não foi registrada", today="passa"),
     # ex11
     M("ex11_agente", "build_agent_ignora_modelo", "build_agent ignora o model (sempre DEFAULT_MODEL)",
       [("ChatOpenAI(model=model or DEFAULT_MODEL, streaming=True), tools=", "ChatOpenAI(model=DEFAULT_MODEL, streaming=True), tools=")],
@@ -410,7 +410,7 @@ MISTAKES += [
       "ex11.agente.sem_ferramenta", "modelo", today="passa"),
     M("ex11_agente", "sem_system_prompt", "create_agent sem o system_prompt",
       [("tools=[contar_palavras], system_prompt=SYSTEM_PROMPT\n", "tools=[contar_palavras]\n")],
-      "ex11.agente.usa_a_ferramenta", "system", today="passa"),
+      "ex11.agente.sem_ferramenta", "SYSTEM_PROMPT", today="passa"),
 ]
 
 A = ExMistake
