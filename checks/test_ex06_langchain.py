@@ -7,7 +7,13 @@ import time
 
 import pytest
 
-from dia3.harness import around_first_difference, expect_remote_iterator, fail, random_prompt, short
+from dia3.harness import (
+    around_first_difference,
+    expect_remote_iterator,
+    fail,
+    random_prompt,
+    short,
+)
 from dia3.judge import LagProbe, SubjectTimeout
 from dia3.mockllm import Scenario, reply_text, reply_tokens
 from dia3.pytest_plugin import CHECK_DEFAULT_MODEL

@@ -7,7 +7,13 @@ import secrets
 
 import pytest
 
-from dia3.harness import around_first_difference, expect_remote_iterator, fail, random_prompt, short
+from dia3.harness import (
+    around_first_difference,
+    expect_remote_iterator,
+    fail,
+    random_prompt,
+    short,
+)
 from dia3.mockllm import reply_tokens, tool_reply_tokens
 from dia3.pytest_plugin import CHECK_DEFAULT_MODEL
 

@@ -30,11 +30,24 @@ from dia3.assertions import (
     expect_stream_headers,
     expect_stream_text,
 )
-from dia3.harness import alg_none_token, around_first_difference, expect_remote_iterator, fail, make_token, short
+from dia3.harness import (
+    alg_none_token,
+    around_first_difference,
+    expect_remote_iterator,
+    fail,
+    make_token,
+    short,
+)
 from dia3.judge import ImportFailed, LagProbe, LearnerError, Subject  # noqa: F401
 from dia3.mockllm import Scenario, reply_text, reply_tokens
+from dia3.pytest_plugin import (
+    CHECK_DEFAULT_MODEL,
+    CHECK_EXPIRE_MINUTES,
+    new_subject,
+    subject_env,
+    subject_scratch,
+)
 from dia3.sse import parse
-from dia3.pytest_plugin import CHECK_DEFAULT_MODEL, CHECK_EXPIRE_MINUTES, new_subject, subject_env, subject_scratch
 
 # Chosen per run (the mock's reply depends on it): a learner's file cannot hard-code it.
 PROMPT = f"Explique SSE em {secrets.choice(range(2, 10))} bullets sobre {secrets.choice(['filas', 'chuva', 'trens', 'cafés'])}"

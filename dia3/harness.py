@@ -1,32 +1,23 @@
-"""What the checks use to drive a learner's app: loading it, an HTTP client, a loop-lag monitor.
+"""What the checks use on the judge's side: pt-BR failures, tokens, an HTTP client for the
+learner's app. The learner's code itself runs in a subject process (``dia3.judge``).
 
 Everything talks to 127.0.0.1 only.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import importlib.util
-import io
-import logging
-import os
 import secrets
-import sys
-import threading
 import time
-import traceback
-import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import httpx
 import pytest
 from jose import jwt
 
 from dia3.guide import ref
+from dia3.loader import Loaded, LoadError, describe_import_error, load_module  # noqa: F401 - kept importable here
 from dia3.sse import Event, SSEParser
 
 # ---------------------------------------------------------------------------------------------
@@ -68,89 +59,6 @@ def fail(summary: str, *, expected: str, got: str, hint: str, section: str) -> N
         f"  Leia: {ref(section)}",
         pytrace=False,
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Loading the learner's module
-# ---------------------------------------------------------------------------------------------
-
-
-class LoadError(Exception):
-    """The learner's file could not be imported; ``message`` says where and why, in pt-BR."""
-
-    def __init__(self, message: str, exc: BaseException) -> None:
-        super().__init__(message)
-        self.message = message
-        self.exc = exc
-
-
-@dataclass
-class Loaded:
-    module: Any
-    output: str  # what the import printed or warned (stdout, stderr, warnings, logging)
-
-
-@contextlib.contextmanager
-def patched_environ(values: dict[str, str | None]) -> Iterator[None]:
-    saved = dict(os.environ)
-    try:
-        for key, value in values.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
-def load_module(path: Path, name: str | None = None) -> Loaded:
-    """Import ``path`` as a fresh module; capture what it prints, warns and logs."""
-    path = Path(path).resolve()
-    name = name or f"dia3_target_{path.stem}_{secrets.token_hex(4)}"
-    buffer = io.StringIO()
-    handler = logging.StreamHandler(buffer)
-    root = logging.getLogger()
-    root.addHandler(handler)
-    sys.path.insert(0, str(path.parent))
-    try:
-        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(
-            buffer
-        ), contextlib.redirect_stderr(buffer):
-            warnings.simplefilter("always")
-            spec = importlib.util.spec_from_file_location(name, path)
-            assert spec and spec.loader
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            try:
-                spec.loader.exec_module(module)
-            except BaseException as exc:  # SyntaxError, SystemExit, anything: one clear message
-                sys.modules.pop(name, None)
-                raise LoadError(describe_import_error(path, exc), exc) from None
-    finally:
-        sys.path.remove(str(path.parent))
-        root.removeHandler(handler)
-    output = buffer.getvalue() + "".join(f"{w.category.__name__}: {w.message}\n" for w in caught)
-    return Loaded(module, output)
-
-
-def describe_import_error(path: Path, exc: BaseException) -> str:
-    line_no, line_text = None, ""
-    if isinstance(exc, SyntaxError) and exc.filename and Path(exc.filename).resolve() == path:
-        line_no, line_text = exc.lineno, (exc.text or "").strip()
-    else:
-        for frame in traceback.extract_tb(exc.__traceback__):
-            if Path(frame.filename).resolve() == path:
-                line_no, line_text = frame.lineno, (frame.line or "").strip()
-    where = f"{path.name}, linha {line_no}" if line_no else path.name
-    detail = f"{type(exc).__name__}: {exc}".strip()
-    message = f"{path.name} não pôde ser importado — nenhuma verificação roda sem isso.\n  Onde: {where}\n"
-    if line_text:
-        message += f"  Linha: {line_text}\n"
-    message += f"  Erro: {detail}\n"
-    message += "  Dica: rode `python " + path.name + "` para ver o erro completo; corrija-o e rode de novo."
-    return message
 
 
 # ---------------------------------------------------------------------------------------------
@@ -286,162 +194,6 @@ class _Utf8:
 
     def decode(self, data: bytes, final: bool = False) -> str:
         return self._dec.decode(data, final)
-
-
-# ---------------------------------------------------------------------------------------------
-# What happened inside the learner's server
-# ---------------------------------------------------------------------------------------------
-
-
-class Tracker:
-    """ASGI wrapper around the learner's app: records the exceptions its requests raise and how
-    many requests are still running, so a failed check can wait for the server to finish and
-    then say which exception (a "TODO n", or a bug at file:line) caused it."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.errors: list[BaseException] = []
-        self._active = 0
-        self._cond = threading.Condition()
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        with self._cond:
-            self._active += 1
-        try:
-            await self.app(scope, receive, send)
-        except Exception as exc:
-            with self._cond:
-                self.errors.append(exc)
-            raise
-        finally:
-            with self._cond:
-                self._active -= 1
-                self._cond.notify_all()
-
-    def settle(self, timeout: float = 2.0) -> list[BaseException]:
-        """Wait (bounded) until no request is running; return the errors seen so far."""
-        with self._cond:
-            self._cond.wait_for(lambda: self._active == 0, timeout)
-            return list(self.errors)
-
-    def clear(self) -> None:
-        with self._cond:
-            self.errors.clear()
-
-
-# ---------------------------------------------------------------------------------------------
-# Event-loop lag
-# ---------------------------------------------------------------------------------------------
-
-
-class LagMonitor:
-    """A heartbeat on the app's event loop: how long was the loop unable to run it?
-
-    A loop that is free wakes the heartbeat on time; ``time.sleep`` or a synchronous network call
-    inside a coroutine holds it. Lags shorter than ``threshold`` (scheduling noise, the GIL) are
-    not counted.
-    """
-
-    def __init__(self, period: float = 0.01, threshold: float = 0.025) -> None:
-        self.period = period
-        self.threshold = threshold
-        self.blocked = 0.0
-        self.worst = 0.0
-        self._task: asyncio.Task | None = None
-        self._since: float | None = None  # when the pending heartbeat went to sleep
-
-    async def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run())
-        await asyncio.sleep(0)  # let the heartbeat start before the code under test runs
-
-    async def _run(self) -> None:
-        while True:
-            self._since = time.monotonic()
-            await asyncio.sleep(self.period)
-            self._count(time.monotonic() - self._since - self.period)
-
-    def _count(self, lag: float) -> None:
-        if lag > self.threshold:
-            self.blocked += lag
-            self.worst = max(self.worst, lag)
-
-    def stop(self) -> None:
-        """Stop, counting the heartbeat still pending: code that never awaits anything holds the
-        loop until it ends, and the heartbeat would otherwise never get to measure it."""
-        if self._task is not None:
-            self._task.cancel()
-            if self._since is not None:
-                self._count(time.monotonic() - self._since - self.period)
-            self._task = None
-
-    def reset(self) -> None:
-        self.blocked = 0.0
-        self.worst = 0.0
-
-
-# ---------------------------------------------------------------------------------------------
-# Calling the learner's async code in-process
-# ---------------------------------------------------------------------------------------------
-
-
-_loop_lock = threading.Lock()
-_shared_loop: asyncio.AbstractEventLoop | None = None
-
-
-def shared_loop() -> asyncio.AbstractEventLoop:
-    """One event loop for the learner's code — its apps and the in-process calls — like one server process.
-
-    Not a loop per app or per call: libraries cache async HTTP clients per process (langchain-openai
-    does), and a client made in one loop fails in another ("bound to a different event loop",
-    "Event loop is closed"). The mock LLM keeps its own loop: it plays a remote service.
-    """
-    global _shared_loop
-    with _loop_lock:
-        if _shared_loop is None:
-            _shared_loop = asyncio.new_event_loop()
-            threading.Thread(target=_shared_loop.run_forever, name="dia3-checks-loop", daemon=True).start()
-        return _shared_loop
-
-
-def run_async(coro: Any, *, timeout: float, what: str, hint: str, section: str) -> Any:
-    """Run ``coro`` on the checks' event loop; a hang becomes a pt-BR failure instead of a stuck check."""
-    future = asyncio.run_coroutine_threadsafe(coro, shared_loop())
-    try:
-        return future.result(timeout)
-    except TimeoutError:
-        future.cancel()
-        fail(
-            f"{what} não terminou em {timeout:g} s.",
-            expected="terminar logo",
-            got="continuava rodando (laço sem fim? esperou algo que nunca chega?)",
-            hint=hint,
-            section=section,
-        )
-
-
-def expect_async_iterator(obj: Any, *, what: str, section: str) -> None:
-    """``obj`` must be something ``async for`` can consume (an async generator, typically)."""
-    if hasattr(obj, "__anext__") or hasattr(obj, "__aiter__"):
-        return
-    if asyncio.iscoroutine(obj):
-        obj.close()  # never awaited: silence the warning
-        fail(
-            f"{what} devolveu uma coroutine, não um async generator.",
-            expected="um async generator (uma função `async def` com `yield`)",
-            got="uma coroutine (`async def` sem `yield`, ou que faz `return` de uma lista)",
-            hint="troque o return de uma lista por `yield` de cada item: quem consome recebe cada um "
-            "assim que fica pronto.",
-            section=section,
-        )
-    fail(
-        f"{what} não devolveu algo que `async for` consiga percorrer.",
-        expected="um async generator (uma função `async def` com `yield`)",
-        got=f"{type(obj).__name__}: {short(obj, 120)}",
-        hint="declare a função com `async def` e use `yield` dentro dela.",
-        section=section,
-    )
 
 
 def expect_remote_iterator(value: Any, *, what: str, section: str) -> None:

@@ -461,11 +461,11 @@ def main() -> None:
     config = json.loads(sys.stdin.readline())
     subject = Subject(channel, config)
     # Imports the learner's app will need anyway, before the guard (they read the kit's files).
+    import logging
+
     import uvicorn  # noqa: F401
 
     import dia3.loader  # noqa: F401
-
-    import logging
 
     class Recorder(logging.Handler):
         """What the learner's server logged (warning or worse): did it record the failure?"""

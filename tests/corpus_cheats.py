@@ -23,7 +23,6 @@ The learner-facing text (comments inside the submissions) is in pt-BR, like a re
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import signal

@@ -15,15 +15,12 @@ import csv
 import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 import zipfile
 from pathlib import Path
 
 import psutil
 import pytest
-
 from conftest import REPO, run_dia3
 
 SCAFFOLD = (REPO / "template.py").read_text(encoding="utf-8")
