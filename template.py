@@ -24,8 +24,10 @@ from datetime import datetime, timedelta, timezone
 
 import bcrypt
 from dotenv import load_dotenv
-from fastapi import Depends, FastAPI, HTTPException, status
-from fastapi.responses import StreamingResponse
+from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jose import JWTError, jwt
 from langchain_core.messages import HumanMessage
@@ -49,6 +51,14 @@ warnings.warn("TODO 1 pendente: configuração (JWT_SECRET_KEY, DEFAULT_MODEL) a
 JWT_ALGORITHM = "HS256"
 
 app = FastAPI(title="Dia 3 — Streaming + LLM")
+
+
+@app.exception_handler(RequestValidationError)
+async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """O 422 de sempre, sem o "input": o padrão devolve o valor recusado inteiro (um prompt de
+    megabytes voltaria inteiro ao cliente)."""
+    detail = [{key: value for key, value in error.items() if key != "input"} for error in exc.errors()]
+    return JSONResponse(status_code=422, content={"detail": jsonable_encoder(detail)})
 
 # ---------------------------------------------------------------------------------------------
 # Autenticação (reaproveitada do Dia 2, agora com as travas de segurança)

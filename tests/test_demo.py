@@ -36,3 +36,16 @@ def test_curl_sequence_from_the_guide_works_without_a_key(demo_url):
 
     assert curl("-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", f"{demo_url}/api/generate",
                 "-H", "Content-Type: application/json", "-d", '{"prompt":"x"}') == "401"
+
+
+def test_a_huge_invalid_prompt_is_refused_without_being_echoed(demo_url):
+    """The reference's 422 says what was invalid without sending the megabytes back."""
+    import httpx
+
+    with httpx.Client(base_url=demo_url, trust_env=False, timeout=30) as client:
+        token = client.post("/login", json={"username": "admin", "password": "admin123"}).json()["access_token"]
+        resp = client.post("/api/generate", json={"prompt": "x" * 2_000_000}, headers={"Authorization": f"Bearer {token}"})
+        assert resp.status_code == 422
+        assert len(resp.content) < 2000 and resp.json()["detail"][0]["type"] == "string_too_long"
+        long_password = client.post("/login", json={"username": "admin", "password": "ç" * 100})
+        assert long_password.status_code == 401  # bcrypt 5 raises past 72 bytes: the reference cuts, never 500
