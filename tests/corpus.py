@@ -393,7 +393,8 @@ MISTAKES += [
             "chat.com_stream", "falta o cabeçalho", today="passa"),
     Variant("login_sem_dummy_hash", "usuário desconhecido volta na hora, sem o bcrypt de mentira (o tempo denuncia)",
             [('    user = USERS.get(username)\n    hashed = user["password_hash"] if user else _DUMMY_HASH\n'
-              '    password_ok = bcrypt.checkpw(password.encode("utf-8"), hashed)\n    return user is not None and password_ok\n',
+              '    # bcrypt só usa os primeiros 72 bytes; o bcrypt 5 levanta ValueError (500!) em vez de cortar\n'
+              '    password_ok = bcrypt.checkpw(password.encode("utf-8")[:72], hashed)\n    return user is not None and password_ok\n',
               '    user = USERS.get(username)\n    if user is None:\n        return False  # atalho: nem confere a senha\n'
               '    return bcrypt.checkpw(password.encode("utf-8"), user["password_hash"])\n')],
             "login.credenciais_erradas", "mais rápido", today="passa"),
@@ -477,7 +478,7 @@ ALTERNATIVES += [
               "    async with asyncio.timeout(120), aclosing(llm.astream([HumanMessage(content=prompt)])) as chunks:\n")],
             extra_imports=["asyncio"], today="ok"),
     Variant("api_router", "rotas num APIRouter incluído no app no fim do arquivo",
-            [("from fastapi import Depends, FastAPI, HTTPException, status", "from fastapi import APIRouter, Depends, FastAPI, HTTPException, status"),
+            [("from fastapi import Depends, FastAPI, HTTPException, Request, status", "from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status"),
              ('app = FastAPI(title="Dia 3 — Streaming + LLM")\n', 'app = FastAPI(title="Dia 3 — Streaming + LLM")\nrouter = APIRouter()\n'),
              ('@app.post("/login")', '@router.post("/login")'),
              ('@app.post("/api/generate")', '@router.post("/api/generate")'),
@@ -496,8 +497,7 @@ ALTERNATIVES += [
              (GENERATE_RESPONSE, GENERATE_RESPONSE.replace("sse_events(body.prompt, body.model)", "SSEStream(body.prompt, body.model)"))],
             today="ok"),
     Variant("polling_is_disconnected", "o gerador pergunta request.is_disconnected() a cada evento",
-            [("from fastapi import Depends, FastAPI, HTTPException, status", "from fastapi import Depends, FastAPI, HTTPException, Request, status"),
-             ("async def generate(body: GenerateRequest, username: str = Depends(get_current_user)):",
+            [("async def generate(body: GenerateRequest, username: str = Depends(get_current_user)):",
               "async def generate(body: GenerateRequest, request: Request, username: str = Depends(get_current_user)):"),
              (GENERATE_RESPONSE, '''    async def events():
         async with aclosing(sse_events(body.prompt, body.model)) as source:
@@ -516,6 +516,7 @@ ALTERNATIVES += [
               "    if not await asyncio.to_thread(authenticate_user, body.username, body.password):\n")],
             extra_imports=["asyncio"], today="ok"),
     Variant("login_senha_longa_truncada", "senha com mais de 72 bytes cortada antes do bcrypt (o bcrypt 5 levanta ValueError)",
-            [('    password_ok = bcrypt.checkpw(password.encode("utf-8"), hashed)\n',
-              '    password_ok = bcrypt.checkpw(password.encode("utf-8")[:72], hashed)\n')], today="ok"),
+            [('    password_ok = bcrypt.checkpw(password.encode("utf-8")[:72], hashed)\n',
+              '    secret = password.encode("utf-8")\n    if len(secret) > 72:  # o bcrypt 5 recusa: vale como senha errada, com o mesmo custo\n'
+              '        bcrypt.checkpw(b"x", hashed)\n        return False\n    password_ok = bcrypt.checkpw(secret, hashed)\n')], today="ok"),
 ]
