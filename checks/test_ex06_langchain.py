@@ -88,8 +88,12 @@ def test_stream_keeps_the_loop_free(exercise, fresh_mock):
     gen = _start(exercise)
     started = time.monotonic()
     with LagProbe(exercise.subject) as lag:
-        gen.drain(timeout=10, what="stream_llm")
+        got = gen.drain(timeout=10, what="stream_llm")
     elapsed = time.monotonic() - started
+    if got != reply_tokens(PROMPT, CHECK_DEFAULT_MODEL):  # judged only on what the model really sent
+        fail("stream_llm não entregou o que o modelo mandou.", expected=around_first_difference(reply_tokens(PROMPT, CHECK_DEFAULT_MODEL), got)[0],
+             got=around_first_difference(reply_tokens(PROMPT, CHECK_DEFAULT_MODEL), got)[1],
+             hint="yield chunk.content, para cada chunk de llm.astream([HumanMessage(content=prompt)]).", section="4")
     if lag.blocked > 0.25 and lag.blocked > 0.5 * elapsed:
         fail("stream_llm travou o event loop enquanto esperava o modelo.", expected="o loop livre (o servidor atende outros)",
              got=f"o loop ficou parado {lag.blocked:.2f} s".replace(".", ","),

@@ -126,7 +126,8 @@ class Subject:
     """One child process running one learner file."""
 
     def __init__(self, file: Path, *, env: dict[str, str], deny: list[Path] = (), allow: list[Path] = (),
-                 start_timeout: float = 20, preexec: Callable[[], None] | None = None, user: Any = None) -> None:
+                 start_timeout: float = 20, preexec: Callable[[], None] | None = None, user: Any = None,
+                 strict: bool = False) -> None:
         self.file = Path(file).resolve()
         self.env = env
         self.deny = [str(p) for p in deny]
@@ -134,6 +135,7 @@ class Subject:
         self.start_timeout = start_timeout
         self.preexec = preexec
         self.user = user
+        self.strict = strict
         self.proc: subprocess.Popen | None = None
         self.ready: dict | None = None
         self.import_error: ImportFailed | None = None
@@ -151,7 +153,7 @@ class Subject:
     # -- life --------------------------------------------------------------------------------
 
     def start(self) -> "Subject":
-        config = {"file": str(self.file), "deny": self.deny, "allow": self.allow}
+        config = {"file": str(self.file), "deny": self.deny, "allow": self.allow, "strict": self.strict}
         kwargs: dict[str, Any] = {}
         if os.name == "posix":
             kwargs["start_new_session"] = True  # its own process group: one kill ends it all

@@ -198,6 +198,8 @@ def subject_limits() -> dict[str, Any]:
     user = os.environ.get("DIA3_SUBJECT_USER")
     if user and os.name == "posix" and os.geteuid() == 0:
         limits["user"] = user
+    if os.environ.get("DIA3_ALLOW"):  # dia3 grade: the subject touches only its own copy and the system
+        limits["strict"] = True
     return limits
 
 

@@ -164,13 +164,26 @@ NATIVE_EVENTS = {"ctypes.dlopen", "ctypes.dlsym", "ctypes.dlsym/handle", "ctypes
 PATH_EVENTS = {"open", "os.listdir", "os.scandir", "shutil.copyfile", "shutil.copytree", "os.rename", "os.remove", "os.truncate"}
 
 
-def install_guard(deny: list[str], allow: list[str]) -> None:
+def system_roots() -> list[str]:
+    """Where Python, its libraries and the OS files a library may read live (never a learner's)."""
+    import site
+    import sysconfig
+
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, *site.getsitepackages(),
+             *(p for p in sysconfig.get_paths().values()), os.path.dirname(os.path.dirname(__file__)) + os.sep + "dia3",
+             "/usr", "/lib", "/lib64", "/bin", "/etc", "/dev", "/proc", "/sys", "/System", "/Library"}
+    return [r for r in roots if r]
+
+
+def install_guard(deny: list[str], allow: list[str], strict: bool = False) -> None:
     """An audit hook (PEP 578; once added it cannot be removed) that refuses to start processes
     and to touch the folders the judge named (the kit's solutions, other submissions, reports).
+    ``strict`` (`dia3 grade`): only the learner's own folder and the system's may be touched at all.
 
     It is a Python-level fence, not an OS sandbox: `dia3 grade` adds OS limits on top of it."""
     deny_roots = [os.path.realpath(d) for d in deny]
     allow_roots = [os.path.realpath(a) for a in allow]
+    system = [os.path.realpath(r) for r in system_roots()] if strict else []
 
     def inside(path: str, roots: list[str]) -> bool:
         return any(path == r or path.startswith(r + os.sep) for r in roots)
@@ -180,7 +193,7 @@ def install_guard(deny: list[str], allow: list[str]) -> None:
             raise PermissionError("dia3: o código corrigido não pode criar processos")
         if event in NATIVE_EVENTS:  # calling C directly would step around this fence (fork, exec…)
             raise PermissionError("dia3: o código corrigido não pode chamar bibliotecas nativas (ctypes)")
-        if event in PATH_EVENTS and args and deny_roots:
+        if event in PATH_EVENTS and args and (deny_roots or strict):
             target = args[0]
             if isinstance(target, int) or target is None:
                 return
@@ -188,7 +201,9 @@ def install_guard(deny: list[str], allow: list[str]) -> None:
                 path = os.path.realpath(os.fsdecode(target))
             except (TypeError, ValueError, OSError):
                 return
-            if inside(path, deny_roots) and not inside(path, allow_roots):
+            if inside(path, allow_roots):
+                return
+            if inside(path, deny_roots) or (strict and not inside(path, system)):
                 raise PermissionError(f"dia3: o código corrigido não pode acessar {target!r}")
 
     sys.addaudithook(guard)
@@ -481,7 +496,7 @@ def main() -> None:
 
     logging.getLogger().addHandler(Recorder(logging.WARNING))
     watch_cancellations(subject)
-    install_guard(config.get("deny", []), config.get("allow", []))
+    install_guard(config.get("deny", []), config.get("allow", []), bool(config.get("strict")))
     sys.path[:] = [p for p in sys.path if p and os.path.realpath(p) not in {os.path.realpath(d) for d in config.get("deny", [])}]
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
