@@ -112,12 +112,12 @@ def test_ask_returns_the_whole_text(exercise, fresh_mock):
              got=f"o loop ficou parado {lag.blocked:.2f} s de {elapsed:.2f} s".replace(".", ","),
              hint="llm.invoke() é síncrono: dentro de async def use await llm.ainvoke(...).", section="2.1")
     want = reply_text(PROMPT, CHECK_DEFAULT_MODEL)
-    if got != want:
-        hint = "devolva message.content (o texto), não a mensagem inteira." if not isinstance(got, str) else "devolva o content da mensagem do ainvoke, sem mexer."
-        fail("ask_llm não devolveu a resposta do modelo.", expected=short(want, 80), got=short(got, 80), hint=hint, section="4")
     if fresh_mock.requests and fresh_mock.requests[-1].prompt != PROMPT:
         fail("ask_llm não mandou o prompt recebido ao modelo.", expected=short(PROMPT), got=short(fresh_mock.requests[-1].prompt),
              hint="HumanMessage(content=prompt): passe o parâmetro adiante, sem trocar.", section="4")
+    if got != want:
+        hint = "devolva message.content (o texto), não a mensagem inteira." if not isinstance(got, str) else "devolva o content da mensagem do ainvoke, sem mexer."
+        fail("ask_llm não devolveu a resposta do modelo.", expected=short(want, 80), got=short(got, 80), hint=hint, section="4")
     asked = f"dia3-pedido-{secrets.token_hex(2)}"
     exercise.call("ask_llm", PROMPT, asked, timeout=8, what="ask_llm(prompt, model)")
     used = fresh_mock.requests[-1].model if fresh_mock.requests else None

@@ -661,6 +661,15 @@ def test_chat_without_stream_returns_json(api, mock, flag):
     except ValueError:
         data = None
     expected = reply_text(PROMPT, CHECK_DEFAULT_MODEL)
+    sent = mock.requests[-1].prompt if mock.requests else None
+    if sent is not None and sent != PROMPT:
+        fail(
+            f"POST /chat com stream {flag}: o prompt que chegou ao modelo não é o do pedido.",
+            expected=short(PROMPT),
+            got=short(sent),
+            hint="passe body.prompt adiante sem alterar: HumanMessage(content=body.prompt).",
+            section="5.6",
+        )
     if not isinstance(data, dict) or data.get("response") != expected:
         fail(
             f"POST /chat com stream {flag}: o JSON não traz a resposta do modelo na chave 'response'.",
@@ -801,7 +810,8 @@ def test_format_sse_and_sse_events(learner, fresh_mock):
     gen = learner.subject.call_raw("sse_events", PROMPT)
     expect_remote_iterator(gen, what="sse_events(prompt)", section="5.4")
     pieces = gen.drain(timeout=8, what="sse_events (até o [DONE])")
-    events, _ = parse("".join(p if isinstance(p, str) else "" for p in pieces))
+    text = "".join(p.decode("utf-8", "replace") if isinstance(p, bytes) else p if isinstance(p, str) else "" for p in pieces)
+    events, _ = parse(text)
     tokens = reply_tokens(PROMPT, CHECK_DEFAULT_MODEL)
     if [e.data for e in events] != [*tokens, "[DONE]"]:
         fail("sse_events não entregou um evento por pedaço do modelo e o [DONE].",

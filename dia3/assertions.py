@@ -52,7 +52,8 @@ def expect_no_leak(text: str, secret_values: list[str], *, where: str) -> None:
             fail(
                 f"{where}: a resposta expõe detalhes internos ({label}).",
                 expected="uma mensagem genérica para o cliente (ex.: 'Falha ao consultar o modelo')",
-                got=f"…{short(text[max(0, match.start() - 40): match.end() + 40], 160)}…",
+                # the leak shown as evidence, with the traceback header shortened (it is the learner's, not ours)
+                got=f"…{short(text[max(0, match.start() - 40): match.end() + 40].replace('Traceback (most recent call last)', 'Traceback (…)'), 160)}…",
                 hint="registre a exceção no log do servidor (logger.exception) e mande ao cliente só "
                 "uma mensagem fixa, sem str(exc) nem traceback.",
                 section="3.3",
@@ -154,7 +155,9 @@ def expect_stream_text(result: StreamResult, expected: str, *, where: str, secti
             "escrever 'data:  ' com dois espaços.",
             section="3.1",
         )
-    if "\n" in expected and data.replace("\n", "") == expected.replace("\n", "") or (
+    stray = [ln for ln in re.split(r"\r\n|\r|\n", text) if ln and not ln.startswith(":")
+             and not re.match(r"(data|event|id|retry)(:|$)", ln)]
+    if "\n" in expected and (data.replace("\n", "") == expected.replace("\n", "") or stray) or (
         any(e.data == "" for e in message_events) and "\n" in expected
     ):
         fail(
@@ -167,7 +170,7 @@ def expect_stream_text(result: StreamResult, expected: str, *, where: str, secti
         )
     want, got = around_first_difference(expected, data)
     fail(
-        f"{where}: o texto reconstruído dos eventos difere da resposta do modelo.",
+        f"{where}: o texto reconstruído dos eventos difere do texto esperado.",
         expected=f"{want} ({len(expected)} caracteres)",
         got=f"{got} ({len(data)} caracteres)",
         hint="mande cada token como veio do modelo (sem strip, sem juntar, sem cortar) e nada além dos "

@@ -175,7 +175,7 @@ MISTAKES = [
     # ex08 — disconnect
     M("ex08_desconexao", "engole_cancelamento", "except CancelledError sem raise",
       [("        logger.info(\"cliente desconectou no meio do stream\")\n        raise\n", "        logger.info(\"cliente desconectou no meio do stream\")\n")],
-      "ex08.cancela_o_modelo", "contada como cancelamento"),
+      "ex08.cancela_o_modelo", "engolido"),
     M("ex08_desconexao", "task_orfa", "lê o modelo numa task que ninguém cancela",
       [("    async with aclosing(llm.astream([HumanMessage(content=prompt)])) as chunks:\n        async for chunk in chunks:\n"
         "            if isinstance(chunk.content, str) and chunk.content:\n                yield chunk.content\n",
