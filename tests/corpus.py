@@ -396,7 +396,7 @@ MISTAKES += [
               '    # bcrypt só usa os primeiros 72 bytes; o bcrypt 5 levanta ValueError (500!) em vez de cortar\n'
               '    password_ok = bcrypt.checkpw(password.encode("utf-8")[:72], hashed)\n    return user is not None and password_ok\n',
               '    user = USERS.get(username)\n    if user is None:\n        return False  # atalho: nem confere a senha\n'
-              '    return bcrypt.checkpw(password.encode("utf-8"), user["password_hash"])\n')],
+              '    return bcrypt.checkpw(password.encode("utf-8")[:72], user["password_hash"])\n')],
             "login.credenciais_erradas", "mais rápido", today="passa"),
     Variant("jwt_verify_exp_false", 'options={"verify_exp": False} "para o token não vencer no meio da aula"',
             [('options={"require_exp": True, "require_sub": True},  # sem exp',
