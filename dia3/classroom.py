@@ -2,7 +2,7 @@
 
 One `autograding-command-grader` test per step (exercise or capstone), each running
 ``dia3 check STEP`` with the *kit's* checks against the learner's repository; its points are the
-sum of the step's weights in checks/pesos.toml (Classroom gives a test all or nothing; partial
+sum of the step's check weights (derived from exercises/exercicios.toml) (Classroom gives a test all or nothing; partial
 credit per check is what `dia3 grade` adds). `dia3 classroom` rewrites the file; a test keeps the
 committed one in sync and runs the very commands it contains.
 """

@@ -640,6 +640,28 @@ def cmd_scaffold(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dev_check(args: argparse.Namespace) -> int:
+    from dia3 import dev
+
+    return dev.main_check(Path(args.root).resolve() if args.root else REPO_ROOT)
+
+
+def cmd_dev_new(args: argparse.Namespace) -> int:
+    from dia3 import dev
+
+    root = Path(args.root).resolve() if args.root else REPO_ROOT
+    try:
+        written = dev.new_step(args.name, root, title=args.title, section=args.section)
+    except ValueError as exc:
+        print(f"dia3 dev new: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"escrito: {path.relative_to(root)}")
+    print("\nAgora: escreva a solução e as verificações, ajuste a entrada em exercises/exercicios.toml, "
+          "ponha erros no corpus (tests/corpus_exercises.py) e rode `dia3 scaffold` e `dia3 dev check`.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     _utf8_stdout()
     parser = argparse.ArgumentParser(prog="dia3", description="Kit do Dia 3: streaming de LLM com FastAPI.")
@@ -706,6 +728,18 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("scaffold", help="gera os arquivos do aluno a partir de solutions/")
     p.add_argument("--check", action="store_true", help="só confere se estão em dia (sai com 1 se não)")
     p.set_defaults(func=cmd_scaffold)
+
+    p = sub.add_parser("dev", help="(quem desenvolve o kit) confere as convenções ou cria um passo novo")
+    dev = p.add_subparsers(dest="dev_command", required=True, metavar="{check,new}")
+    q = dev.add_parser("check", help="confere as convenções do kit em segundos, sem rede")
+    q.add_argument("--raiz", dest="root", default=None, help=argparse.SUPPRESS)
+    q.set_defaults(func=cmd_dev_check)
+    q = dev.add_parser("new", help="cria o esqueleto de um passo: dia3 dev new ex12_retentativas")
+    q.add_argument("name", metavar="exNN_nome")
+    q.add_argument("--titulo", dest="title", default="Título do passo")
+    q.add_argument("--secao", dest="section", default="10", help="a seção do guia (padrão: §10)")
+    q.add_argument("--raiz", dest="root", default=None, help=argparse.SUPPRESS)
+    q.set_defaults(func=cmd_dev_new)
 
     args = parser.parse_args(argv)
     try:

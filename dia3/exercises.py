@@ -10,6 +10,7 @@ capstone is the step named ``template`` (``template.py`` at the root).
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,10 @@ CATALOGUE = REPO_ROOT / "exercises" / "exercicios.toml"
 HINT_LEVELS = ("empurrão", "caminho", "quase a solução")
 
 
+CHECK_MARK = re.compile(r'@pytest\.mark\.check\(\s*"([^"]+)"(?:\s*,\s*todo\s*=\s*([^)]*\)?))?\s*\)')
+DEFAULT_WEIGHT = {"capstone": 2.0, "core": 1.0, "bonus": 0.5}
+
+
 @dataclass(frozen=True)
 class Step:
     name: str
@@ -28,6 +33,33 @@ class Step:
     bonus: bool
     hints: tuple[str, ...]
     minutes: int
+    weight_override: float | None = None  # `peso` in the catalogue; else by kind (DEFAULT_WEIGHT)
+    check_weights: tuple[tuple[str, float], ...] = ()  # `pesos` in the catalogue: per-check overrides
+
+    @property
+    def kind(self) -> str:
+        return "capstone" if self.name == "template" else "bonus" if self.bonus else "core"
+
+    @property
+    def weight(self) -> float:
+        """The weight of each of this step's checks (unless a check has an override)."""
+        return self.weight_override if self.weight_override is not None else DEFAULT_WEIGHT[self.kind]
+
+    def checks(self, root: Path | None = None) -> list[tuple[str, tuple[int, ...]]]:
+        """(check id, TODOs it judges), read from the check file's markers without importing it."""
+        path = (root / "checks" / f"test_{self.name}.py") if root else self.check_path
+        if not path.exists():
+            return []
+        found = []
+        for cid, todo in CHECK_MARK.findall(path.read_text(encoding="utf-8")):
+            found.append((cid, tuple(int(n) for n in re.findall(r"\d+", todo or ""))))
+        return found
+
+    def section_of(self, todos: tuple[int, ...]) -> str:
+        """The guide section for a check: the capstone's route TODO (§5.n), else the step's section."""
+        if self.name == "template":
+            return f"5.{max(todos)}" if todos else "5"
+        return self.section
 
     @property
     def learner_path(self) -> str:
@@ -63,9 +95,22 @@ def steps(path: Path = CATALOGUE) -> list[Step]:
             bonus=bool(item.get("bonus", False)),
             hints=tuple(item["dicas"]),
             minutes=int(item.get("minutos", 15)),
+            weight_override=float(item["peso"]) if "peso" in item else None,
+            check_weights=tuple((str(k), float(v)) for k, v in (item.get("pesos") or {}).items()),
         )
         for item in data["passo"]
     ]
+
+
+def weights(catalogue: list[Step] | None = None) -> dict[str, dict]:
+    """Every check's step, guide section and weight, derived from the catalogue and the checks:
+    ``{"ex01.count.valores": {"passo": ..., "secao": ..., "peso": ...}}`` (stated nowhere else)."""
+    table: dict[str, dict] = {}
+    for step in catalogue if catalogue is not None else steps():
+        overrides = dict(step.check_weights)
+        for cid, todos in step.checks():
+            table[cid] = {"passo": step.name, "secao": step.section_of(todos), "peso": overrides.get(cid, step.weight)}
+    return table
 
 
 def find(word: str, catalogue: list[Step] | None = None) -> Step | None:

@@ -38,7 +38,6 @@ import sys
 import tempfile
 import threading
 import time
-import tomllib
 import zipfile
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -46,7 +45,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-WEIGHTS = REPO_ROOT / "checks" / "pesos.toml"
 OUTPUT_TAIL = 64 * 1024
 MAX_BYTES = 50 * 1024 * 1024  # a whole submission
 MAX_FILE_BYTES = 5 * 1024 * 1024  # one file (bigger ones are left out, and the report says so)
@@ -79,8 +77,11 @@ class Submission:
     detail: str = ""  # why the status: the first cause, the end of the output
 
 
-def load_weights(path: Path = WEIGHTS) -> dict[str, dict]:
-    return tomllib.loads(path.read_text(encoding="utf-8"))
+def load_weights() -> dict[str, dict]:
+    """Each check's step, section and weight: derived from exercises/exercicios.toml and the checks."""
+    from dia3 import exercises
+
+    return exercises.weights()
 
 
 def checks_checksum() -> str:

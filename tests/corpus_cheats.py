@@ -104,15 +104,12 @@ def _submission(base: Path, name: str, files: dict[str, str]) -> Path:
 
 
 # The ids of every check and its step, read by the cheat from the kit it runs inside (the same
-# checks/pesos.toml the grader weighs with): a fake "all passed" result file needs them.
+# table the grader weighs with): a fake "all passed" result file needs them.
 _ALL_PASSED = '''
 def _dia3_all_passed():
-    import pathlib, tomllib
-    import dia3
-    pesos = pathlib.Path(dia3.__file__).resolve().parent.parent / "checks" / "pesos.toml"
-    weights = tomllib.loads(pesos.read_text(encoding="utf-8"))
+    from dia3 import exercises
     return [{"id": cid, "step": w["passo"], "passed": True,
-             "message": "", "seconds": 0.1} for cid, w in weights.items()]
+             "message": "", "seconds": 0.1} for cid, w in exercises.weights().items()]
 
 
 def _dia3_result_paths():
@@ -130,7 +127,7 @@ def _dia3_result_paths():
 
 
 def _fix_steps_snippet() -> str:
-    # pesos.toml says "passo = ex01_geradores" etc.; records say step "ex01_geradores" too.
+    # the weights say "passo = ex01_geradores" etc.; records say step "ex01_geradores" too.
     return _ALL_PASSED
 
 

@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
-import ast
-import re
 
 import pytest
 
 from conftest import REPO, assert_caught, check_records
 from corpus_exercises import ALTERNATIVES, MISTAKES, apply
 from dia3 import exercises, scaffold
-from dia3.guide import SECTIONS
 
 STEPS = [s for s in exercises.steps() if s.name != "template"]
 NAMES = [s.name for s in STEPS]
@@ -66,40 +63,8 @@ def test_there_are_enough_core_and_bonus_exercises():
     assert exercises.steps()[-1].name == "template"  # the capstone closes the day
 
 
-@pytest.mark.parametrize("step", exercises.steps(), ids=lambda s: s.name)
-def test_step_has_solution_learner_file_check_hints_and_section(step):
-    assert (REPO / step.solution_path).exists()
-    learner = (REPO / step.learner_path).read_text(encoding="utf-8")
-    assert re.search(r"# TODO \d+:", learner), "o arquivo do aluno precisa de pelo menos um TODO"
-    assert step.check_path.exists()
-    assert f'STEP = "{step.name}"' in step.check_path.read_text(encoding="utf-8") or step.name == "template"
-    assert len(step.hints) == 3 and len(set(step.hints)) == 3 and all(h.strip() for h in step.hints)
-    assert step.section in SECTIONS
-    for section in re.findall(r"§(\d+(?:\.\d+)?)", learner):
-        assert section in SECTIONS, f"{step.learner_path} cita §{section}, que não existe no guia"
-
-
-def test_every_check_file_belongs_to_a_step():
-    names = {s.name for s in exercises.steps()}
-    assert {p.stem.removeprefix("test_") for p in (REPO / "checks").glob("test_*.py")} == names
-
-
-@pytest.mark.parametrize("step", STEPS, ids=lambda s: s.name)
-def test_check_ids_start_with_the_step(step):
-    ids = re.findall(r'mark\.check\("([^"]+)"', step.check_path.read_text(encoding="utf-8"))
-    assert ids and all(i.startswith(step.short + ".") for i in ids)
-    assert len(ids) == len(set(ids))
-
-
-@pytest.mark.parametrize("step", exercises.steps(), ids=lambda s: s.name)
-def test_three_scaffold_levels_are_valid_and_different(step):
-    texts = {level: scaffold.learner_text(step.learner_path, level=level) for level in scaffold.LEVELS}
-    for level, text in texts.items():
-        ast.parse(text, filename=f"{step.learner_path} (nível {level})")
-        assert "### BEGIN SOLUTION" not in text and "#|" not in text
-        assert "NotImplementedError(\"TODO" in text
-    assert texts[1] != texts[2] != texts[3] != texts[1]
-    assert len(texts[3]) < len(texts[2]), "o nível 3 tem menos instruções que o 2"
+# The other conventions (files, levels, TODOs, hints, sections, check ids, weights, the plan)
+# are `dia3 dev check`'s, tested in tests/test_dev.py.
 
 
 @pytest.mark.parametrize("variant", ALTERNATIVES, ids=lambda v: f"{v.step.split('_')[0]}-{v.id}")
