@@ -304,7 +304,7 @@ def _as_subject_user(path: Path, user: str | None) -> None:
 
 
 def grade_one(source: Path, budget: float, steps: list[str], batch: Batch) -> Submission:
-    from dia3.cli import complete, expected_checks
+    from dia3.runner import complete, expected_checks
     from dia3.procs import kill_tree, sweep
 
     start = time.monotonic()
@@ -383,7 +383,7 @@ def grade_one(source: Path, budget: float, steps: list[str], batch: Batch) -> Su
 
 
 def _all_steps() -> list[str]:
-    from dia3.cli import available_checks
+    from dia3.runner import available_checks
 
     return available_checks()
 

@@ -1,0 +1,104 @@
+"""Running the checks: this process is the judge (pytest in-process, never the learner's code)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CHECKS_DIR = REPO_ROOT / "checks"
+
+
+def available_checks() -> list[str]:
+    """The steps that have checks, in the day's order (the catalogue's order)."""
+    from dia3 import exercises
+
+    return [s.name for s in exercises.steps() if s.check_path.exists()]
+
+
+def resolve_names(words: list[str]) -> tuple[list[str], list[str]]:
+    """Learner words ('ex01', '1', 'ex01_geradores', 'template') → step names; and the unknown ones."""
+    from dia3 import exercises
+
+    catalogue = [s for s in exercises.steps() if s.check_path.exists()]
+    names, unknown = [], []
+    for word in words:
+        step = exercises.find(word, catalogue)
+        if step is None:
+            unknown.append(word)
+        elif step.name not in names:
+            names.append(step.name)
+    return names, unknown
+
+
+def expected_checks(names: list[str], only: str | None = None) -> list[str]:
+    """The check ids (without parameters) the judge must report for these steps: from the weights."""
+    from dia3.grade import load_weights
+
+    wanted = {w.strip() for w in only.split(",") if w.strip()} if only else None
+    return [cid for cid, w in load_weights().items() if w["passo"] in names and (wanted is None or cid in wanted)]
+
+
+def run_checks(names: list[str], target: str | None, timeout: int = 30, only: str | None = None) -> list[dict]:
+    """Run the checks with pytest in this process (the judge); return one record per check.
+
+    The learner's code never runs here: each file runs in a subject child process. The records
+    come straight from the plugin's memory, and every expected check must have one: a check that
+    did not run (or an id nobody expects) is a failure, never a silent pass.
+    """
+    import pytest
+
+    from dia3 import pytest_plugin
+
+    files = [str(CHECKS_DIR / f"test_{name}.py") for name in names]
+    args = [
+        *files,
+        "-p", "dia3.pytest_plugin",
+        "-p", "pytest_timeout",
+        "-p", "no:cacheprovider",
+        "-p", "no:terminal",
+        "-c", str(CHECKS_DIR / "pytest.ini"),
+        "--rootdir", str(CHECKS_DIR),
+        f"--timeout={timeout}",
+    ]
+    if target:
+        args.append(f"--target={target}")
+    if only:
+        args.append(f"--dia3-only={only}")
+    saved = {k: os.environ.get(k) for k in ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "HYPOTHESIS_STORAGE_DIRECTORY")}
+    # Only the plugins the checks need (langsmith's, anyio's… cost a second and do nothing here),
+    # and hypothesis' scratch folder outside the learner's repo.
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = str(Path(tempfile.gettempdir()) / "dia3-hypothesis")
+    try:
+        code = pytest.main(args)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    records = [dict(r) for r in pytest_plugin.records()]
+    return complete(records, expected_checks(names, only), code)
+
+
+def complete(records: list[dict], expected: list[str], code: int | str) -> list[dict]:
+    """Records checked against the expected ids: missing ones fail, unknown ones are dropped."""
+    known = set(expected)
+    seen = {r["id"].split("[")[0] for r in records}
+    kept = [r for r in records if r["id"].split("[")[0] in known]
+    from dia3.grade import load_weights
+
+    weights = load_weights()
+    for cid in expected:
+        if cid not in seen:
+            kept.append({
+                "id": cid,
+                "step": weights.get(cid, {}).get("passo", "template"),
+                "passed": False,
+                "message": f"Esta verificação não rodou (o verificador terminou com {code}). Rode `dia3 check` de novo; "
+                "se repetir, avise o instrutor.",
+                "seconds": 0.0,
+            })
+    return kept
