@@ -46,6 +46,15 @@ def problems(root: Path = exercises.REPO_ROOT) -> list[str]:
         plan = {s.name.split("_")[0]: s.minutes for s in catalogue if not s.bonus}
         if rows != plan:
             found.append(f"{name}: a tabela de tempo ({rows}) não é a de exercicios.toml ({plan})")
+    # the §10 table of the guide: one row per step, its bonus mark and its section
+    guide = (root / "GUIA_APRENDIZADO.md").read_text(encoding="utf-8")
+    rows = {short: (bool(bonus), sec) for short, bonus, sec in
+            re.findall(r"^\| `(ex\d\d|template)`( \(bônus\))? \| .*? \| §(\d+(?:\.\d+)?) \|$", guide, re.M)}
+    want = {s.short if s.name != "template" else "template": (s.bonus, s.section) for s in catalogue}
+    if rows != want:
+        wrong = sorted(k for k in set(rows) | set(want) if rows.get(k) != want.get(k))
+        found.append(f"GUIA_APRENDIZADO.md §10: a tabela de passos difere de exercicios.toml em {wrong} "
+                     f"(guia: {[rows.get(k) for k in wrong]}; manifesto: {[want.get(k) for k in wrong]})")
     # each step
     files_of_checks = {p.stem.removeprefix("test_") for p in (root / "checks").glob("test_*.py")}
     for extra in sorted(files_of_checks - set(names)):
@@ -236,8 +245,13 @@ def new_step(name: str, root: Path = exercises.REPO_ROOT, title: str = "Título 
     text = catalogue.read_text(encoding="utf-8")
     head, sep, tail = text.rpartition('[[passo]]\nnome = "template"')  # the capstone stays last
     catalogue.write_text(head.rstrip("\n") + "\n" + ENTRY.format(**fields) + "\n" + sep + tail, encoding="utf-8")
+    guide = root / "GUIA_APRENDIZADO.md"
+    text = guide.read_text(encoding="utf-8")
+    row = "| `template` | o projeto final |"
+    if row in text:  # the §10 table lists every step: the new one goes right before the capstone
+        guide.write_text(text.replace(row, f"| `{fields['short']}` (bônus) | {title} | §{section} |\n{row}", 1), encoding="utf-8")
     learner = scaffold.write(root, only=[f"exercises/{name}.py"])[0]
-    return [solution, check, catalogue, learner]
+    return [solution, check, catalogue, guide, learner]
 
 
 def main_check(root: Path) -> int:

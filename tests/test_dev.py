@@ -61,6 +61,8 @@ BROKEN = {
                       "fail(...) sem hint"),
     "plano_errado": (lambda k: _edit(k / "exercises" / "exercicios.toml", "minutos = 20", "minutos = 25"), "160"),
     "sem_solucao": (lambda k: (k / "solutions" / "ex04_streaming_response.py").unlink(), "falta a solução"),
+    "tabela_do_guia": (lambda k: _edit(k / "GUIA_APRENDIZADO.md", "gerador de tokens falso | §1 |", "gerador de tokens falso | §2 |"),
+                       "§10"),
     "peso_de_quem_nao_existe": (lambda k: _edit(k / "exercises" / "exercicios.toml", 'secao = "2"\n', 'secao = "2"\npesos = { "ex01.nada" = 2 }\n'),
                                 "ex01.nada"),
 }
