@@ -6,16 +6,15 @@ openai-responses do not intercept openai 3.x, which uses httpx2). The existing m
 evaluated do not fit: ``mockllm`` needs tiktoken (which downloads its encodings at run time, so it
 breaks offline), streams one character at a time, and has no fault injection, no request log and no
 way to tell whether the client cancelled the stream — the three things the checks are built on.
-This module is ~250 lines on Starlette, which FastAPI already brings.
+The server is this module, on Starlette (which FastAPI already brings); what it answers is in
+``dia3.mock_replies`` and how the answers look on the wire in ``dia3.mock_wire``.
 
 Wire format (the real one): a role chunk with empty content, one chunk per content delta, a chunk
 with ``finish_reason``, an optional usage chunk (``stream_options.include_usage``) and
 ``data: [DONE]``.
 
-The replies are deterministic pt-BR text that includes the tokens that break naive SSE framing:
-tokens with ``"\\n"`` (and ``"\\n\\n"``), leading spaces, accents and emoji. They never contain
-``"\\r"``: SSE cannot carry it (the parser turns it into a line break), so a reply with it could not
-be compared byte for byte after a round trip.
+It refuses what the real APIs refuse (no key, unknown model, empty messages, bad role), honours
+``max_tokens`` and ``stop``, and can fail the ways real providers fail (see ``Scenario``).
 """
 
 from __future__ import annotations
@@ -24,8 +23,6 @@ import asyncio
 import itertools
 import json
 import logging
-import os
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -36,106 +33,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
-logger = logging.getLogger("dia3.mockllm")  # `dia3 serve` shows its INFO lines in the terminal
-
-MOCK_API_KEY = "dia3-mock-key"
-FAULTS = ("error_before_first_token", "cut_mid_stream", "error_event_mid_stream", "slow_first_token")
-ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
-# Models the mock serves, as the real APIs would (anything else: 404 model_not_found): the usual
-# OpenAI names, the usual Ollama ones, the kit's own ("dia3-…", used by the checks) and whatever
-# DEFAULT_MODEL names.
-KNOWN_MODELS = re.compile(
-    r"^(gpt-(3\.5|4|4o|4\.1|4\.5|5)([-.][a-z0-9.]+)*|chatgpt-[\w.-]+|o[1-9](-[a-z0-9]+)*|dia3-[\w.-]+"
-    r"|(llama|qwen|mistral|gemma|phi|deepseek)[\w.:-]*)$"
+from dia3 import mock_wire as wire
+from dia3.mock_replies import (  # noqa: F401 - the mock's public names, importable from here
+    FAULTS,
+    KNOWN_MODELS,
+    MOCK_API_KEY,
+    ROLES,
+    Scenario,
+    model_is_known,
+    reply_text,
+    reply_tokens,
+    tool_call_for,
+    tool_reply_tokens,
 )
 
-
-def model_is_known(model: str) -> bool:
-    return bool(KNOWN_MODELS.match(model)) or model == os.environ.get("DEFAULT_MODEL", "")
-
-
-def reply_tokens(prompt: str, model: str = "gpt-4o-mini") -> list[str]:
-    """The reply to ``prompt``, already split into the tokens the mock streams."""
-    words = prompt.split()
-    echo = [f" {w}" for w in words[:12]] + ([" …"] if len(words) > 12 else [])
-    return [
-        "Olá",
-        "!",
-        " Você",
-        " perguntou",
-        ":",
-        *echo,
-        "\n\n",
-        "Resposta",
-        " simulada",
-        " (",
-        model,
-        ")",
-        ":\n",
-        "-",
-        " SSE",
-        " é",
-        " texto",
-        " simples",
-        " sobre",
-        " HTTP",
-        ";\n",
-        "-",
-        " cada",
-        " evento",
-        " termina",
-        " com",
-        " uma",
-        " linha",
-        " vazia",
-        ".\n",
-        "Até",
-        " mais",
-        " 🚀",
-    ]
-
-
-def reply_text(prompt: str, model: str = "gpt-4o-mini") -> str:
-    return "".join(reply_tokens(prompt, model))
-
-
-# -- tools (agents): deterministic, so an agent can be checked end to end ---------------------------
-#
-# A request that offers tools and whose last message is the user's gets a call to the first tool
-# named in the prompt; every string argument is the prompt's text after its first ":" (or the whole
-# prompt). After the tool answers (a "tool" message), the reply quotes the result.
-
-
-def tool_call_for(prompt: str, tools: list[dict[str, Any]]) -> tuple[str, dict[str, Any]] | None:
-    for tool in tools:
-        fn = tool.get("function", {})
-        name = fn.get("name", "")
-        if name and name in prompt:
-            text = prompt.split(":", 1)[1].strip() if ":" in prompt else prompt
-            props = (fn.get("parameters") or {}).get("properties", {})
-            args = {k: (text if v.get("type", "string") == "string" else 0) for k, v in props.items()}
-            return name, args
-    return None
-
-
-def tool_reply_tokens(name: str, result: str) -> list[str]:
-    return ["A", " ferramenta", f" {name}", " respondeu", ":", f" {result}", "."]
-
-
-@dataclass
-class Scenario:
-    """How the mock behaves for the next requests (set by checks, tests and ``dia3 serve``)."""
-
-    token_delay: float = 0.0  # seconds between content chunks
-    first_token_delay: float = 0.0  # extra wait before the first content chunk
-    fault: str | None = None  # one of FAULTS
-    cut_after: int = 3  # cut_mid_stream: tokens sent before the connection drops
-    hold_after: int | None = None  # stop after N tokens until release() is called
-    slow_first_token_delay: float = 3.0
-
-    def __post_init__(self) -> None:
-        if self.fault is not None and self.fault not in FAULTS:
-            raise ValueError(f"falha desconhecida {self.fault!r}; use uma de {FAULTS}")
+logger = logging.getLogger("dia3.mockllm")  # `dia3 serve` shows its INFO lines in the terminal
 
 
 @dataclass
@@ -172,7 +84,6 @@ class MockLLM:
                 Route("/v1/chat/completions", self._chat, methods=["POST"]),
                 Route("/chat/completions", self._chat, methods=["POST"]),
                 Route("/v1/models", self._models, methods=["GET"]),
-                Route("/_mock/requests", self._log, methods=["GET"]),
             ]
         )
 
@@ -204,35 +115,31 @@ class MockLLM:
     async def _models(self, request: Request) -> JSONResponse:
         return JSONResponse({"object": "list", "data": [{"id": "gpt-4o-mini", "object": "model", "owned_by": "dia3-mock"}]})
 
-    async def _log(self, request: Request) -> JSONResponse:
-        with self._cond:
-            return JSONResponse([r.as_dict() for r in self.requests])
-
     async def _chat(self, request: Request):
         # Refuse what the real APIs refuse, with their status and error body: a learner's mistake
         # shows up here, offline, and not on the first day with a real key.
         if not request.headers.get("authorization", "").startswith("Bearer ") or len(request.headers["authorization"]) < 8:
-            return _error(401, "You didn't provide an API key. You need to provide your API key in an Authorization "
+            return wire.error(401, "You didn't provide an API key. You need to provide your API key in an Authorization "
                           "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", "invalid_request_error")
         try:
             body = await request.json()
             messages = body["messages"]
         except Exception:
-            return _error(400, "We could not parse the JSON body of your request.", "invalid_request_error")
+            return wire.error(400, "We could not parse the JSON body of your request.", "invalid_request_error")
         if not isinstance(messages, list) or not messages:
-            return _error(400, "[] is too short - 'messages'", "invalid_request_error", param="messages")
+            return wire.error(400, "[] is too short - 'messages'", "invalid_request_error", param="messages")
         bad = next((m for m in messages if not isinstance(m, dict) or m.get("role") not in ROLES), None)
         if bad is not None:
             role = bad.get("role") if isinstance(bad, dict) else bad
-            return _error(400, f"Invalid value: {role!r}. Supported values are: 'system', 'assistant', 'user', 'function', "
+            return wire.error(400, f"Invalid value: {role!r}. Supported values are: 'system', 'assistant', 'user', 'function', "
                           "'tool', and 'developer'.", "invalid_request_error", param="messages[].role")
         if "model" not in body:
-            return _error(400, "you must provide a model parameter", "invalid_request_error")
+            return wire.error(400, "you must provide a model parameter", "invalid_request_error")
         model = str(body.get("model"))
         if not model_is_known(model):
-            return _error(404, f"The model `{model}` does not exist or you do not have access to it.",
+            return wire.error(404, f"The model `{model}` does not exist or you do not have access to it.",
                           "invalid_request_error", code="model_not_found")
-        prompt = _last_user_text(messages)
+        prompt = wire.last_user_text(messages)
         scenario = self.scenario
         rec = RequestRecord(
             id=next(self._ids),
@@ -248,7 +155,7 @@ class MockLLM:
 
         if scenario.fault == "error_before_first_token":
             self._update(rec, status="failed", finished_at=time.monotonic())
-            return _error(500, "falha simulada do provedor (dia3 mock)", "server_error")
+            return wire.error(500, "falha simulada do provedor (dia3 mock)", "server_error")
 
         tools = body.get("tools") or []
         call = tool_call_for(prompt, tools) if tools and messages and messages[-1].get("role") == "user" else None
@@ -285,7 +192,7 @@ class MockLLM:
             if scenario.token_delay:  # a real model generates the whole reply before answering
                 await asyncio.sleep(scenario.token_delay * (len(tokens) - 1))
             self._update(rec, status="completed", tokens_sent=len(tokens), finished_at=time.monotonic())
-            return JSONResponse(_completion(rec, "".join(tokens)))
+            return JSONResponse(wire.completion(rec, "".join(tokens), len(tokens)))
 
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         return StreamingResponse(
@@ -299,7 +206,7 @@ class MockLLM:
         arguments = json.dumps(args, ensure_ascii=False)
         self._update(rec, status="completed", tokens_sent=0, finished_at=time.monotonic())
         if not rec.stream:
-            completion = _completion(rec, "")
+            completion = wire.completion(rec, "", 0)
             completion["choices"][0]["message"] = {
                 "role": "assistant", "content": None, "refusal": None,
                 "tool_calls": [{"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}],
@@ -308,9 +215,7 @@ class MockLLM:
             return JSONResponse(completion)
 
         def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
-            payload = {"id": f"chatcmpl-dia3-{rec.id}", "object": "chat.completion.chunk", "created": int(time.time()),
-                       "model": rec.model, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
-            return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+            return wire.chunk(f"chatcmpl-dia3-{rec.id}", rec.model, delta, finish)
 
         async def events():
             yield chunk({"role": "assistant", "content": None, "tool_calls": [
@@ -323,26 +228,14 @@ class MockLLM:
         return StreamingResponse(events(), media_type="text/event-stream")
 
     async def _wait_first(self, scenario: Scenario) -> None:
-        delay = scenario.first_token_delay
-        if scenario.fault == "slow_first_token":
-            delay += scenario.slow_first_token_delay
-        if delay:
-            await asyncio.sleep(delay)
+        if scenario.first_token_delay:
+            await asyncio.sleep(scenario.first_token_delay)
 
     async def _stream(self, rec: RequestRecord, tokens: list[str], scenario: Scenario, include_usage: bool):
         created = int(time.time())
 
         def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
-            payload = {
-                "id": f"chatcmpl-dia3-{rec.id}",
-                "object": "chat.completion.chunk",
-                "created": created,
-                "model": rec.model,
-                "system_fingerprint": "fp_dia3_mock",
-                "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
-                **extra,
-            }
-            return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+            return wire.chunk(f"chatcmpl-dia3-{rec.id}", rec.model, delta, finish, created=created, **extra)
 
         try:
             yield chunk({"role": "assistant", "content": "", "refusal": None})
@@ -366,7 +259,7 @@ class MockLLM:
                 self._update(rec, tokens_sent=i + 1)
             yield chunk({}, rec.finish_reason)
             if include_usage:
-                usage = _usage(rec.prompt, len(tokens))
+                usage = wire.usage(rec.prompt, len(tokens))
                 payload = json.loads(chunk({})[6:])
                 payload["choices"] = []
                 payload["usage"] = usage
@@ -383,48 +276,3 @@ class _CutConnection(Exception):
     """Raised inside the stream: uvicorn then drops the connection without ending the body."""
 
 
-def _last_user_text(messages: list[dict[str, Any]]) -> str:
-    for msg in reversed(messages):
-        if msg.get("role") == "user":
-            content = msg.get("content")
-            if isinstance(content, list):  # content parts
-                return "".join(p.get("text", "") for p in content if isinstance(p, dict))
-            return str(content or "")
-    return ""
-
-
-def _usage(prompt: str, completion_tokens: int) -> dict[str, int]:
-    prompt_tokens = max(1, len(prompt.split()))
-    return {
-        "prompt_tokens": prompt_tokens,
-        "completion_tokens": completion_tokens,
-        "total_tokens": prompt_tokens + completion_tokens,
-    }
-
-
-def _completion(rec: RequestRecord, text: str) -> dict[str, Any]:
-    return {
-        "id": f"chatcmpl-dia3-{rec.id}",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": rec.model,
-        "system_fingerprint": "fp_dia3_mock",
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": text, "refusal": None},
-                "logprobs": None,
-                "finish_reason": rec.finish_reason,
-            }
-        ],
-        "usage": _usage(rec.prompt, len(reply_tokens(rec.prompt, rec.model))),
-    }
-
-
-def _error(status: int, message: str, kind: str, param: str | None = None, code: str | None = None) -> JSONResponse:
-    # x-should-retry: false keeps the openai SDK from retrying (and the checks fast).
-    return JSONResponse(
-        {"error": {"message": message, "type": kind, "param": param, "code": code}},
-        status_code=status,
-        headers={"x-should-retry": "false"},
-    )
