@@ -503,7 +503,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tempo", "--budget", dest="budget", type=float, default=180,
                    help="segundos por entrega (padrão 180; o dia inteiro leva ~15 s numa entrega certa)")
     p.add_argument("--jobs", "-j", type=int, default=0, help="entregas ao mesmo tempo (padrão: núcleos da máquina)")
-    p.add_argument("--passos", help="só estes passos (ex.: template,ex01)")
+    p.add_argument("--passos", "--steps", dest="passos", help="só estes passos (ex.: template,ex01)")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("serve", help="sobe o app + o LLM simulado (ou o real, se houver chave)")
@@ -538,7 +538,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("name", nargs="?", metavar="PASSO", help="por onde começar (padrão: o primeiro não concluído)")
     p.add_argument("--polling", action="store_true",
                    help="confere os arquivos periodicamente (para WSL em /mnt, pastas de rede, Docker)")
-    p.add_argument("--interval", type=float, default=0.5, help="segundos entre conferências no modo polling")
+    p.add_argument("--intervalo", "--interval", dest="interval", type=float, default=0.5, help="segundos entre conferências no modo polling")
     p.add_argument("--target", help="pasta observada (padrão: a raiz do repositório)")
     p.add_argument("--max-runs", type=int, default=0, help=argparse.SUPPRESS)  # tests: stop after N runs
     p.set_defaults(func=cmd_watch)
@@ -554,13 +554,13 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("dev", help="(quem desenvolve o kit) confere as convenções ou cria um passo novo")
     dev = p.add_subparsers(dest="dev_command", required=True, metavar="{check,new}")
     q = dev.add_parser("check", help="confere as convenções do kit em segundos, sem rede")
-    q.add_argument("--raiz", dest="root", default=None, help=argparse.SUPPRESS)
+    q.add_argument("--raiz", "--root", dest="root", default=None, help=argparse.SUPPRESS)
     q.set_defaults(func=cmd_dev_check)
     q = dev.add_parser("new", help="cria o esqueleto de um passo: dia3 dev new ex12_retentativas")
     q.add_argument("name", metavar="exNN_nome")
-    q.add_argument("--titulo", dest="title", default="Título do passo")
-    q.add_argument("--secao", dest="section", default="10", help="a seção do guia (padrão: §10)")
-    q.add_argument("--raiz", dest="root", default=None, help=argparse.SUPPRESS)
+    q.add_argument("--titulo", "--title", dest="title", default="Título do passo")
+    q.add_argument("--secao", "--section", dest="section", default="10", help="a seção do guia (padrão: §10)")
+    q.add_argument("--raiz", "--root", dest="root", default=None, help=argparse.SUPPRESS)
     q.set_defaults(func=cmd_dev_new)
 
     args = parser.parse_args(argv)
