@@ -76,8 +76,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         pytest_plugin.start_signing(args.records, key)
     records = run_checks(names, args.target, only=args.only)
     target = pytest_plugin.resolve_target(args.target)
-    if not args.only and not args.target and not args.records:
-        _save_progress(target, records)  # the learner's progress survives restarts (dia3 progress)
+    # the learner's progress survives restarts (dia3 progress) — in their own folder only: never in
+    # a folder of the kit (`--target solutions`), never for the grader
+    in_kit = target != REPO_ROOT and REPO_ROOT in target.parents
+    if not args.only and not args.records and not in_kit:
+        _save_progress(target, records)
     if args.json:
         print(json.dumps(records, ensure_ascii=False, indent=2))
     elif not args.records:

@@ -31,3 +31,21 @@ def test_unknown_check_name_is_a_usage_error():
 def test_help_is_in_portuguese():
     proc = run_dia3("--help")
     assert proc.returncode == 0 and "corrige seu trabalho" in proc.stdout
+
+
+def test_checking_another_folder_leaves_no_trace_in_the_kit(tmp_path):
+    """`--target solutions` writes no learner progress into the kit, and hypothesis keeps its
+    scratch folder out of the folder the learner is in."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    before = (REPO / "solutions" / ".dia3").exists()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LANGCHAIN_", "LANGSMITH_"))}
+    proc = subprocess.run([sys.executable, "-m", "dia3.cli", "check", "ex02", "--target", str(REPO / "solutions")],
+                          cwd=tmp_path, env={**env, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stdout
+    assert (REPO / "solutions" / ".dia3").exists() == before is False
+    assert not (tmp_path / ".hypothesis").exists()
