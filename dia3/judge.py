@@ -153,6 +153,14 @@ class Subject:
     # -- life --------------------------------------------------------------------------------
 
     def start(self) -> "Subject":
+        """Start the process and wait until the learner's file is imported (or failed to)."""
+        self.launch()
+        return self.wait_ready()
+
+    def launch(self) -> "Subject":
+        """Start the process without waiting: several subjects then import at the same time."""
+        if self.proc is not None:
+            return self
         config = {"file": str(self.file), "deny": self.deny, "allow": self.allow, "strict": self.strict}
         kwargs: dict[str, Any] = {}
         if os.name == "posix":
@@ -175,7 +183,11 @@ class Subject:
         self.proc.stdin.flush()
         threading.Thread(target=self._read_replies, daemon=True).start()
         threading.Thread(target=self._read_output, daemon=True).start()
-        if not self._ready.wait(self.start_timeout):
+        self._launched = time.monotonic()
+        return self
+
+    def wait_ready(self) -> "Subject":
+        if not self._ready.wait(max(0.0, self._launched + self.start_timeout - time.monotonic())):
             self.kill()
             raise SubjectTimeout("importar o arquivo", self.start_timeout)
         if self.import_error is not None:
