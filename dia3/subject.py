@@ -232,6 +232,7 @@ class Subject:
         self.logs: list[dict] = []
         self.observations: list[dict] = []  # swallowed cancellations (see watch_cancellations)
         self.task_factory = None
+        self.watching_bodies = False
 
     def send(self, message: dict) -> None:
         line = json.dumps(message, ensure_ascii=True)  # ASCII: lone surrogates and any byte survive
@@ -357,6 +358,9 @@ class Subject:
 
         if not hasattr(self.module, "app"):
             return {"served": False}
+        if not self.watching_bodies:
+            watch_stream_bodies(self)
+            self.watching_bodies = True
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", int(m["port"])))
@@ -416,13 +420,11 @@ class Subject:
         return {"errors": errors, "logs": logs, "observations": observations, "active": self.active}
 
 
-def watch_cancellations(subject: "Subject") -> None:
-    """Observe, for the judge, cancellations the learner's code swallows (invisible in the bytes):
-
-    - a stream body (a generator of the learner's file) that, cancelled because the client left,
-      ends normally instead of letting ``CancelledError`` through (``except BaseException``, or
-      ``return`` in ``except CancelledError``);
-    - a task created by the learner's code that was cancelled but ended not-cancelled.
+def watch_stream_bodies(subject: "Subject") -> None:
+    """Observe, for the judge, a cancellation the learner's code swallows (invisible in the bytes):
+    a stream body (a generator of the learner's file) that, cancelled because the client left,
+    ends normally instead of letting ``CancelledError`` through (``except BaseException``, or
+    ``return`` in ``except CancelledError``). Installed when the app is served.
 
     Why a wrapper around StreamingResponse's body: the judge only sees the HTTP side, where the
     connection closes the same way whether the cancellation went through or not."""
@@ -453,6 +455,10 @@ def watch_cancellations(subject: "Subject") -> None:
 
     responses.StreamingResponse.__init__ = __init__
 
+
+def watch_tasks(subject: "Subject") -> None:
+    """Tasks created by the learner's code that were cancelled but ended not-cancelled."""
+
     def task_done(task: asyncio.Task) -> None:
         if not task.cancelled() and task.cancelling():
             coro = task.get_coro()
@@ -475,10 +481,8 @@ def main() -> None:
     os.dup2(2, 1)
     config = json.loads(sys.stdin.readline())
     subject = Subject(channel, config)
-    # Imports the learner's app will need anyway, before the guard (they read the kit's files).
+    # What the subject itself needs, before the guard (uvicorn and starlette come only to serve an app).
     import logging
-
-    import uvicorn  # noqa: F401
 
     import dia3.loader  # noqa: F401
 
@@ -495,7 +499,7 @@ def main() -> None:
                                      "message": message[:MAX_TEXT], "exc": record.exc_info is not None})
 
     logging.getLogger().addHandler(Recorder(logging.WARNING))
-    watch_cancellations(subject)
+    watch_tasks(subject)
     install_guard(config.get("deny", []), config.get("allow", []), bool(config.get("strict")))
     sys.path[:] = [p for p in sys.path if p and os.path.realpath(p) not in {os.path.realpath(d) for d in config.get("deny", [])}]
     loop = asyncio.new_event_loop()
