@@ -60,6 +60,10 @@ def test_chat_streams_while_the_model_generates(ex_api, mock):
     mock.release()
     got = [e.data for e in result.events]
     if got[:3] != reply_tokens(PROMPT, CHECK_DEFAULT_MODEL)[:3]:
+        streamed = bool(mock.requests) and mock.requests[-1].stream
+        hint = ("o modelo foi chamado com streaming, mas nada saiu antes do fim: faça yield de cada token assim que "
+                "ele chega, sem juntar tudo numa lista antes do primeiro yield." if streamed else
+                "no ramo stream=true use sse_events (astream); o ainvoke espera a resposta inteira.")
         fail("POST /chat (stream=true) não mandou nada enquanto o modelo gerava.",
              expected="os 3 primeiros tokens antes do fim da resposta", got=f"{short(got)} ({result.error or 'fim'})",
-             hint="no ramo stream=true use sse_events (astream), não o ainvoke.", section="5.6")
+             hint=hint, section="5.6")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gc
+import time
 
 import pytest
 
-from dia3.assertions import expect_cancellation_propagated, expect_stream_text
+from dia3.assertions import expect_cancellation_propagated, expect_loop_free, expect_stream_text
 from dia3.harness import fail, random_prompt
+from dia3.judge import LagProbe
 from dia3.mockllm import Scenario, reply_text
 from dia3.pytest_plugin import CHECK_DEFAULT_MODEL
 
@@ -22,9 +24,13 @@ def _stats(exercise) -> dict:
 
 
 @pytest.mark.check("ex08.stream_completo", todo=[1, 2])
-def test_full_stream_is_counted(ex_api, exercise, exercise_server):
+def test_full_stream_is_counted(ex_api, exercise, exercise_server, mock):
     before = _stats(exercise)
-    result = ex_api.stream("/api/generate", {"prompt": PROMPT})
+    mock.set_scenario(Scenario(token_delay=0.01, first_token_delay=0.15))
+    started = time.monotonic()
+    with LagProbe(exercise_server.subject) as lag:
+        result = ex_api.stream("/api/generate", {"prompt": PROMPT})
+    expect_loop_free(lag, time.monotonic() - started, where="POST /api/generate")
     expect_stream_text(result, reply_text(PROMPT, CHECK_DEFAULT_MODEL), where="POST /api/generate", section="4.2")
     exercise_server.subject.settle(3)
     after = _stats(exercise)
@@ -54,7 +60,7 @@ def test_disconnect_cancels_the_model(ex_api, exercise, exercise_server, mock):
         status = mock.requests[0].status if mock.requests else "nenhuma"
         fail("O cliente foi embora, mas a conversa com o modelo continuou aberta.",
              expected="a requisição ao modelo cancelada logo depois da desconexão",
-             got=f"requisição ao modelo: {status}", hint="percorra o astream dentro de `async with aclosing(...)`; "
+             got=f"requisição ao modelo: {status}", hint="em stream_llm (TODO 1): percorra o astream dentro de `async with aclosing(...)`; "
              "se usar uma task, cancele-a num finally.", section="4.2")
     expect_cancellation_propagated(exercise_server.subject, where="POST /api/generate com o cliente saindo no meio")
     after = _stats(exercise)

@@ -4,6 +4,7 @@ simulado (que pede a ferramenta citada na pergunta e depois cita o resultado).""
 from __future__ import annotations
 
 import secrets
+import time
 
 import pytest
 
@@ -14,7 +15,9 @@ from dia3.harness import (
     random_prompt,
     short,
 )
-from dia3.mockllm import reply_tokens, tool_reply_tokens
+from dia3.assertions import expect_loop_free
+from dia3.judge import LagProbe
+from dia3.mockllm import Scenario, reply_tokens, tool_reply_tokens
 from dia3.pytest_plugin import CHECK_DEFAULT_MODEL
 
 STEP = "ex11_agente"
@@ -40,6 +43,11 @@ def test_agent_calls_the_tool(exercise, fresh_mock):
              got=f"{len(fresh_mock.requests)} chamada(s); papéis das mensagens: {short(roles)}",
              hint="passe tools=[contar_palavras] no create_agent (e use o agente, não o modelo direto).", section="4.3")
     tool_msg = next(m for m in fresh_mock.requests[-1].messages if m.get("role") == "tool")
+    if COUNT in got and COUNT not in tool_reply_tokens("contar_palavras", COUNT) or any(not isinstance(p, str) for p in got):
+        fail("O resultado da ferramenta vazou para o usuário como se fosse texto do modelo.",
+             expected=short(tool_reply_tokens("contar_palavras", COUNT)), got=short(got),
+             hint="ToolMessage também passa pelo stream_mode='messages': filtre com isinstance(mensagem, AIMessageChunk).",
+             section="4.3")
     if str(tool_msg.get("content")) != COUNT:
         fail("A ferramenta recebeu o texto errado.", expected=f"contar_palavras({' '.join(_WORDS)!r}) = {COUNT}",
              got=f"resultado {tool_msg.get('content')!r}", hint="não mude a ferramenta dada.", section="4.3")
@@ -69,7 +77,11 @@ def test_only_model_text_token_by_token(exercise, fresh_mock):
 
 @pytest.mark.check("ex11.agente.sem_ferramenta", todo=[1, 2])
 def test_plain_question_streams_the_model_reply(exercise, fresh_mock):
-    got = _collect(exercise, WITHOUT_TOOL)
+    fresh_mock.set_scenario(Scenario(token_delay=0.01, first_token_delay=0.15))
+    started = time.monotonic()
+    with LagProbe(exercise.subject) as lag:
+        got = _collect(exercise, WITHOUT_TOOL)
+    expect_loop_free(lag, time.monotonic() - started, where="stream_agent")
     want = reply_tokens(WITHOUT_TOOL, CHECK_DEFAULT_MODEL)
     system = exercise.subject.getattr("SYSTEM_PROMPT")
     sent = [m.get("content") for m in (fresh_mock.requests[-1].messages if fresh_mock.requests else []) if m.get("role") == "system"]
