@@ -55,6 +55,11 @@ def problems(root: Path = exercises.REPO_ROOT) -> list[str]:
         wrong = sorted(k for k in set(rows) | set(want) if rows.get(k) != want.get(k))
         found.append(f"GUIA_APRENDIZADO.md §10: a tabela de passos difere de exercicios.toml em {wrong} "
                      f"(guia: {[rows.get(k) for k in wrong]}; manifesto: {[want.get(k) for k in wrong]})")
+    # the README's list of the day: the core range and the bonus range
+    readme = (root / "README.md").read_text(encoding="utf-8") if (root / "README.md").exists() else ""
+    said = day_ranges(catalogue)
+    if readme and said and said not in readme:
+        found.append(f"README.md: a lista do dia deveria dizer {said}, como exercicios.toml")
     # each step
     files_of_checks = {p.stem.removeprefix("test_") for p in (root / "checks").glob("test_*.py")}
     for extra in sorted(files_of_checks - set(names)):
@@ -79,6 +84,13 @@ def problems(root: Path = exercises.REPO_ROOT) -> list[str]:
     finally:
         sys.path.remove(str(root / "tests"))
     return found
+
+
+def day_ranges(catalogue: list[exercises.Step]) -> str:
+    """How the README names the day: "(`ex01` → `ex07`; `ex08`–`ex11` são bônus)"."""
+    core = [st.short for st in catalogue if not st.bonus and st.name != "template"]
+    bonus = [st.short for st in catalogue if st.bonus]
+    return f"(`{core[0]}` → `{core[-1]}`; `{bonus[0]}`–`{bonus[-1]}` são bônus)" if core and bonus else ""
 
 
 def _step_problems(root: Path, step: exercises.Step, in_guide: set[str]) -> list[str]:
@@ -242,16 +254,21 @@ def new_step(name: str, root: Path = exercises.REPO_ROOT, title: str = "Título 
             raise ValueError(f"{path.relative_to(root)} já existe")
     solution.write_text(SOLUTION.format(**fields), encoding="utf-8")
     check.write_text(CHECK.format(**fields), encoding="utf-8")
+    before = day_ranges(exercises.steps(catalogue))
     text = catalogue.read_text(encoding="utf-8")
     head, sep, tail = text.rpartition('[[passo]]\nnome = "template"')  # the capstone stays last
     catalogue.write_text(head.rstrip("\n") + "\n" + ENTRY.format(**fields) + "\n" + sep + tail, encoding="utf-8")
+    readme = root / "README.md"
+    if readme.exists() and before:  # the README's list of the day grows with the new bonus step
+        readme.write_text(readme.read_text(encoding="utf-8").replace(before, day_ranges(exercises.steps(catalogue))),
+                          encoding="utf-8")
     guide = root / "GUIA_APRENDIZADO.md"
     text = guide.read_text(encoding="utf-8")
     row = "| `template` | o projeto final |"
     if row in text:  # the §10 table lists every step: the new one goes right before the capstone
         guide.write_text(text.replace(row, f"| `{fields['short']}` (bônus) | {title} | §{section} |\n{row}", 1), encoding="utf-8")
     learner = scaffold.write(root, only=[f"exercises/{name}.py"])[0]
-    return [solution, check, catalogue, guide, learner]
+    return [solution, check, catalogue, guide, readme, learner]
 
 
 def main_check(root: Path) -> int:

@@ -539,7 +539,16 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-STATUS_PLURAL = {"corrigido": "corrigidas", "vazio": "vazias", "grande_demais": "grandes demais"}
+# the summary line counts "entregas" (feminine): (one, many)
+STATUS_COUNTED = {
+    "corrigido": ("corrigida", "corrigidas"),
+    "nao_importa": ("não pôde ser importada", "não puderam ser importadas"),
+    "tempo_esgotado": ("com tempo esgotado", "com tempo esgotado"),
+    "processo_morreu": ("com o verificador morto antes do fim", "com o verificador morto antes do fim"),
+    "resultado_adulterado": ("com resultado adulterado", "com resultado adulterado"),
+    "grande_demais": ("grande demais", "grandes demais"),
+    "vazio": ("vazia", "vazias"),
+}
 
 
 def class_report(results: list[Submission], weights: dict[str, dict], checksum: str, kit_changed: bool = False,
@@ -548,9 +557,7 @@ def class_report(results: list[Submission], weights: dict[str, dict], checksum: 
 
     graded = [s for s in results if s.status == "corrigido"]
     counts = Counter(s.status for s in results)
-    summary = ", ".join(
-        f"{n} {STATUS_PLURAL[k] if n != 1 and k in STATUS_PLURAL else STATUS_TEXT[k]}" for k, n in counts.items()
-    )
+    summary = ", ".join(f"{n} {STATUS_COUNTED[k][0 if n == 1 else 1]}" for k, n in counts.items())
     lines = ["# Relatório da turma — Dia 3", "", f"- Entregas: {len(results)} ({summary})"]
     if results:
         scores = sorted(s.score for s in results)

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import REPO
 
-PARTS = ["exercises", "solutions", "checks", "GUIA_APRENDIZADO.md", "GUIA_INSTRUTOR.md", "template.py"]
+PARTS = ["exercises", "solutions", "checks", "GUIA_APRENDIZADO.md", "GUIA_INSTRUTOR.md", "README.md", "template.py"]
 
 
 @pytest.fixture
@@ -63,6 +63,8 @@ BROKEN = {
     "sem_solucao": (lambda k: (k / "solutions" / "ex04_streaming_response.py").unlink(), "falta a solução"),
     "tabela_do_guia": (lambda k: _edit(k / "GUIA_APRENDIZADO.md", "gerador de tokens falso | §1 |", "gerador de tokens falso | §2 |"),
                        "§10"),
+    "lista_do_readme": (lambda k: _edit(k / "exercises" / "exercicios.toml", 'nome = "ex07_chat"\n', 'nome = "ex07_chat"\nbonus = true\n'),
+                        "README.md"),
     "peso_de_quem_nao_existe": (lambda k: _edit(k / "exercises" / "exercicios.toml", 'secao = "2"\n', 'secao = "2"\npesos = { "ex01.nada" = 2 }\n'),
                                 "ex01.nada"),
 }

@@ -144,3 +144,10 @@ def test_stopping_the_grader_stops_its_checkers(tmp_path):
     while any(alive(p) for p in checkers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert [p for p in checkers if alive(p)] == []
+
+
+def test_the_summary_line_agrees_in_number_and_gender():
+    subs = [grade.Submission("a", "corrigido"), grade.Submission("b", "corrigido"), grade.Submission("c", "nao_importa")]
+    report = grade.class_report(subs, {}, "x")
+    assert "- Entregas: 3 (2 corrigidas, 1 não pôde ser importada)" in report
+    assert "corrigido," not in report.splitlines()[2]
