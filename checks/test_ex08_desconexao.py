@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import gc
-import time
 
 import pytest
 
-from dia3.assertions import expect_cancellation_propagated, expect_loop_free, expect_stream_text
+from dia3.assertions import (
+    expect_cancellation_propagated,
+    expect_stream_text,
+    stream_watching_the_loop,
+)
 from dia3.harness import fail, random_prompt
-from dia3.judge import LagProbe
 from dia3.mockllm import Scenario, reply_text
 from dia3.pytest_plugin import CHECK_DEFAULT_MODEL
 
@@ -26,11 +28,8 @@ def _stats(exercise) -> dict:
 @pytest.mark.check("ex08.stream_completo", todo=[1, 2])
 def test_full_stream_is_counted(ex_api, exercise, exercise_server, mock):
     before = _stats(exercise)
-    mock.set_scenario(Scenario(token_delay=0.01, first_token_delay=0.15))
-    started = time.monotonic()
-    with LagProbe(exercise_server.subject) as lag:
-        result = ex_api.stream("/api/generate", {"prompt": PROMPT})
-    expect_loop_free(lag, time.monotonic() - started, where="POST /api/generate")
+    result = stream_watching_the_loop(ex_api, exercise_server.subject, mock, "/api/generate", {"prompt": PROMPT},
+                                      where="POST /api/generate")
     expect_stream_text(result, reply_text(PROMPT, CHECK_DEFAULT_MODEL), where="POST /api/generate", section="4.2")
     exercise_server.subject.settle(3)
     after = _stats(exercise)

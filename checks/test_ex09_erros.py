@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from dia3.assertions import expect_failure_handled, expect_loop_free, expect_no_leak, expect_stream_text
+from dia3.assertions import (
+    expect_failure_handled,
+    expect_no_leak,
+    expect_stream_text,
+    stream_watching_the_loop,
+)
 from dia3.harness import fail, random_prompt, short
-from dia3.judge import LagProbe
 from dia3.mockllm import Scenario, reply_text, reply_tokens
 from dia3.pytest_plugin import CHECK_DEFAULT_MODEL
 
@@ -33,11 +35,8 @@ def _expect_error_event(result, where: str) -> None:
 
 @pytest.mark.check("ex09.sucesso", todo=1)
 def test_success_still_ends_with_done(ex_api, exercise_server, mock):
-    mock.set_scenario(Scenario(token_delay=0.01, first_token_delay=0.15))
-    started = time.monotonic()
-    with LagProbe(exercise_server.subject) as lag:
-        result = ex_api.stream("/api/generate", {"prompt": PROMPT})
-    expect_loop_free(lag, time.monotonic() - started, where="POST /api/generate")
+    result = stream_watching_the_loop(ex_api, exercise_server.subject, mock, "/api/generate", {"prompt": PROMPT},
+                                      where="POST /api/generate")
     expect_stream_text(result, reply_text(PROMPT, CHECK_DEFAULT_MODEL), where="POST /api/generate", section="3.3")
     if [e.data for e in result.events][-1:] != ["[DONE]"]:
         fail("Sem falha, o stream precisa terminar com [DONE].", expected="data: [DONE] no fim",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from dia3.assertions import expect_failure_handled, expect_loop_free, expect_no_leak, expect_stream_text
+from dia3.assertions import (
+    expect_failure_handled,
+    expect_no_leak,
+    expect_stream_text,
+    stream_watching_the_loop,
+)
 from dia3.harness import fail, random_prompt, short
-from dia3.judge import LagProbe
 from dia3.mockllm import Scenario, reply_text, reply_tokens
 from dia3.pytest_plugin import CHECK_DEFAULT_MODEL
 
@@ -19,11 +21,8 @@ PROMPT = random_prompt()  # chosen per run: a hard-coded prompt cannot pass
 
 @pytest.mark.check("ex10.texto", todo=1)
 def test_text_and_done(ex_api, exercise_server, mock):
-    mock.set_scenario(Scenario(token_delay=0.01, first_token_delay=0.15))
-    started = time.monotonic()
-    with LagProbe(exercise_server.subject) as lag:
-        result = ex_api.stream("/api/generate", {"prompt": PROMPT})
-    expect_loop_free(lag, time.monotonic() - started, where="POST /api/generate")
+    result = stream_watching_the_loop(ex_api, exercise_server.subject, mock, "/api/generate", {"prompt": PROMPT},
+                                      where="POST /api/generate")
     expect_stream_text(result, reply_text(PROMPT, CHECK_DEFAULT_MODEL), where="POST /api/generate", section="3.5")
     if [e.data for e in result.events][-1:] != ["[DONE]"]:
         fail("O stream não terminou com [DONE].", expected="o último evento: data: [DONE]",

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from dia3.assertions import expect_loop_free
 from dia3.harness import (
     around_first_difference,
     expect_remote_iterator,
@@ -15,7 +16,6 @@ from dia3.harness import (
     random_prompt,
     short,
 )
-from dia3.assertions import expect_loop_free
 from dia3.judge import LagProbe
 from dia3.mockllm import Scenario, reply_tokens, tool_reply_tokens
 from dia3.pytest_plugin import CHECK_DEFAULT_MODEL

@@ -24,6 +24,7 @@ from dia3.assertions import (
     auth_cases,
     expect_cancellation_propagated,
     expect_failure_handled,
+    expect_model_pieces,
     expect_no_leak,
     expect_sse_response,
     expect_status,
@@ -32,7 +33,6 @@ from dia3.assertions import (
 )
 from dia3.harness import (
     alg_none_token,
-    around_first_difference,
     expect_remote_iterator,
     fail,
     make_token,
@@ -797,16 +797,7 @@ def test_stream_llm_yields_the_model_tokens(learner, fresh_mock):
         fail("stream_llm não passou adiante o modelo e o prompt recebidos.",
              expected=f"model={model!r}, prompt={short(PROMPT)}", got=f"model={used.model!r}, prompt={short(used.prompt)}",
              hint="ChatOpenAI(model=model or DEFAULT_MODEL, streaming=True) e HumanMessage(content=prompt).", section="5.3")
-    if got == want:
-        return
-    if "" in got or any(not isinstance(p, str) for p in got):
-        fail("stream_llm entregou pedaços vazios (ou que não são texto).", expected="só os pedaços com texto",
-             got=short([p for p in got if not p][:3] + got[:4]), hint="if chunk.content: yield chunk.content — chunks de papel e de fim chegam vazios.", section="4.1")
-    if "".join(got) == "".join(want):
-        fail("stream_llm entregou o texto certo, mas não aos pedaços.", expected=f"{len(want)} pedaços, um por chunk do modelo",
-             got=f"{len(got)} pedaço(s)", hint="um yield por chunk do astream; não junte nem divida.", section="5.3")
-    fail("stream_llm não entregou o que o modelo mandou.", expected=around_first_difference(want, got)[0], got=around_first_difference(want, got)[1],
-         hint="yield chunk.content para cada chunk de llm.astream([...]).", section="5.3")
+    expect_model_pieces(got, want, what="stream_llm", section="5.3")
 
 
 @pytest.mark.check("sse.formato", todo=4)

@@ -9,7 +9,15 @@ import re
 
 import httpx
 
-from dia3.harness import Api, StreamResult, alg_none_token, around_first_difference, fail, make_token, short
+from dia3.harness import (
+    Api,
+    StreamResult,
+    alg_none_token,
+    around_first_difference,
+    fail,
+    make_token,
+    short,
+)
 
 LEAK_PATTERNS = [
     (re.compile(r"Traceback \(most recent call last\)"), "um traceback do Python"),
@@ -283,3 +291,35 @@ def expect_loop_free(lag, elapsed: float, *, where: str, section: str = "2.1") -
             "await asyncio.sleep, await llm.ainvoke e `async for ... in llm.astream(...)`.",
             section=section,
         )
+
+
+def expect_model_pieces(got: list, want: list[str], *, what: str, section: str) -> None:
+    """A generator that relays a model: exactly the model's text pieces, one per chunk, in order."""
+    if got == want:
+        return
+    if "" in got or any(not isinstance(p, str) for p in got):
+        fail(f"{what} entregou pedaços vazios (ou que não são texto).", expected="só os pedaços com texto",
+             got=short([p for p in got if not p][:3] + got[:4]),
+             hint="if chunk.content: yield chunk.content — os chunks de papel e de fim chegam vazios.", section="4.1")
+    if "".join(got) == "".join(want):
+        fail(f"{what} entregou o texto certo, mas não aos pedaços.", expected=f"{len(want)} pedaços, um por chunk do modelo",
+             got=f"{len(got)} pedaço(s)", hint="um yield por chunk do astream; não junte nem divida.", section=section)
+    expected, received = around_first_difference(want, got)
+    fail(f"{what} não entregou o que o modelo mandou.", expected=expected, got=received,
+         hint="yield chunk.content para cada chunk de llm.astream([HumanMessage(content=prompt)]).", section=section)
+
+
+def stream_watching_the_loop(api: Api, subject, mock, path: str, body: dict, *, where: str) -> StreamResult:
+    """Stream ``path`` from a model that thinks and then trickles tokens, while the judge pings the
+    learner's loop; fails if the loop was held most of the time. Returns what was streamed."""
+    import time
+
+    from dia3.judge import LagProbe
+    from dia3.mockllm import Scenario
+
+    mock.set_scenario(Scenario(token_delay=0.01, first_token_delay=0.15))
+    started = time.monotonic()
+    with LagProbe(subject) as lag:
+        result = api.stream(path, body)
+    expect_loop_free(lag, time.monotonic() - started, where=where)
+    return result
