@@ -808,10 +808,12 @@ def test_format_sse_and_sse_events(learner, fresh_mock):
         want = re.sub(r"\r\n|\r|\n", "\n", data)
         got = [(e.event, e.data) for e in events]
         if got != [("message", want)]:
+            stripped = [("message", want.strip())] == got and want != want.strip()
             fail(f"format_sse({data!r}) não chega ao cliente como um evento com o mesmo texto.",
                  expected=f"um evento com data {want!r}", got=f"enviado {short(text)} → o cliente leu {short(got)}",
-                 hint="uma linha 'data: ' (com UM espaço) para cada linha do texto — quebras \\r\\n, \\r e \\n — e uma "
-                 "linha vazia no fim.", section="5.4")
+                 hint="não tire os espaços do texto (strip): o espaço do começo de ' mundo' faz parte do token."
+                 if stripped else "uma linha 'data: ' (com UM espaço) para cada linha do texto — quebras \\r\\n, \\r e "
+                 "\\n — e uma linha vazia no fim.", section="5.4")
     text = learner.call("format_sse", "falhou", event="error", what="format_sse('falhou', event='error')")
     events, _ = parse(text) if isinstance(text, str) else ([], [])
     if [(e.event, e.data) for e in events] != [("error", "falhou")]:

@@ -70,6 +70,15 @@ def expect_no_leak(text: str, secret_values: list[str], *, where: str) -> None:
 
 def expect_sse_response(result: StreamResult, *, where: str, section: str = "5.5") -> None:
     """Status 200 and the media type of an SSE stream (``section``: where the route is taught)."""
+    if result.status == 0:  # not even the status line came in time
+        fail(
+            f"{where}: a resposta nem começou.",
+            expected="o status 200 e os primeiros eventos logo depois",
+            got=result.error or "nada",
+            hint="devolva o StreamingResponse na hora, com o gerador dentro; montar a resposta inteira antes "
+            "(uma lista de eventos, ainvoke) faz o cliente esperar por tudo.",
+            section="1",
+        )
     expect_status(
         result,
         200,

@@ -166,6 +166,15 @@ class Api:
         parser = SSEParser()
         timeout = httpx.Timeout(10, read=read_timeout or self.read_timeout)
         started = time.monotonic()
+        try:
+            return self._stream(parser, path, json, headers, until, timeout, started)
+        except httpx.ReadTimeout:  # not even the status line came: the whole answer was being built first
+            return StreamResult(0, httpx.Headers(), started_at=started,
+                                error=f"nem o status HTTP chegou em {timeout.read:.0f} s (a resposta inteira estava sendo montada antes?)")
+        except httpx.TransportError as exc:
+            return StreamResult(0, httpx.Headers(), started_at=started, error=f"a conexão falhou ({type(exc).__name__})")
+
+    def _stream(self, parser, path, json, headers, until, timeout, started) -> StreamResult:
         with self.client.stream("POST", path, json=json, headers=headers or self.headers(), timeout=timeout) as resp:
             result = StreamResult(resp.status_code, resp.headers, started_at=started)
             decoder = _Utf8()

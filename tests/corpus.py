@@ -423,6 +423,16 @@ MISTAKES += [
     Variant("ainvoke_sem_await", "esqueceu o await: message é uma coroutine e .content quebra com 500",
             [(CHAT_AINVOKE, "        message = llm.ainvoke([HumanMessage(content=body.prompt)])\n")],
             "chat.sem_stream", "500", today="pega"),
+    # --- tried by hand as a learner, session 3 ---------------------------------------------
+    Variant("monta_a_resposta_antes", "/api/generate junta todos os eventos numa lista e só então responde",
+            [("""    return StreamingResponse(
+        sse_events(body.prompt, body.model), media_type="text/event-stream", headers=SSE_HEADERS
+    )""", """    eventos = [e async for e in sse_events(body.prompt, body.model)]  # "mais simples"
+    return StreamingResponse(iter(eventos), media_type="text/event-stream", headers=SSE_HEADERS)""")],
+            "generate.streaming_real", "nem começou"),
+    Variant("format_sse_strip", "format_sse tira os espaços de cada linha (strip)",
+            [('f"data: {line}\\n" for line in _LINE_BREAK.split(data))', 'f"data: {line.strip()}\\n" for line in _LINE_BREAK.split(data))')],
+            "sse.formato", "strip"),
 ]
 
 
@@ -519,4 +529,7 @@ ALTERNATIVES += [
             [('    password_ok = bcrypt.checkpw(password.encode("utf-8")[:72], hashed)\n',
               '    secret = password.encode("utf-8")\n    if len(secret) > 72:  # o bcrypt 5 recusa: vale como senha errada, com o mesmo custo\n'
               '        bcrypt.checkpw(b"x", hashed)\n        return False\n    password_ok = bcrypt.checkpw(secret, hashed)\n')], today="ok"),
+    Variant("chunk_text_e_rota_def", "yield chunk.text (a propriedade de texto do LangChain 1.x) e a rota com `def`",
+            [("                yield chunk.content\n", "                yield chunk.text\n"),
+             ("async def generate(body: GenerateRequest", "def generate(body: GenerateRequest")], today="ok"),
 ]
