@@ -72,7 +72,7 @@ def problems(root: Path = exercises.REPO_ROOT) -> list[str]:
         import corpus
         import corpus_exercises
     except Exception as exc:  # noqa: BLE001 - a broken corpus is a problem to report, not a crash
-        found.append(f"tests/corpus*.py não importa: {type(exc).__name__}: {exc}")
+        found.append(f"tests/corpus*.py não pôde ser importado: {type(exc).__name__}: {exc}")
     else:
         for step in catalogue:
             if step.name == "template":
