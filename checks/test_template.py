@@ -24,6 +24,7 @@ from dia3.assertions import (
     auth_cases,
     expect_cancellation_propagated,
     expect_failure_handled,
+    expect_loop_free,
     expect_model_pieces,
     expect_no_leak,
     expect_sse_response,
@@ -235,15 +236,10 @@ def test_login_returns_bearer_token(api, app_server):
             hint="sem exp o token vale para sempre; sem sub não se sabe de quem é.",
             section="5.2",
         )
-    if lag.blocked > 0.12 and lag.blocked > 0.5 * elapsed:
-        fail(
-            "POST /login travou o event loop enquanto conferia a senha.",
-            expected="o loop livre durante o bcrypt (os streams de outros usuários continuam)",
-            got=f"o loop ficou parado {lag.blocked:.2f} s de {elapsed:.2f} s".replace(".", ","),
-            hint="bcrypt é lento de propósito e síncrono: declare a rota com `def login(...)` (o FastAPI a roda "
-            "num thread pool) ou use `await asyncio.to_thread(bcrypt.checkpw, ...)` dentro de `async def`.",
-            section="2.1",
-        )
+    expect_loop_free(lag, elapsed, where="POST /login", waiting="conferia a senha", minimum=0.12,
+                     expected="o loop livre durante o bcrypt (os streams de outros usuários continuam)",
+                     hint="bcrypt é lento de propósito e síncrono: declare a rota com `def login(...)` (o FastAPI a "
+                     "roda num thread pool) ou use `await asyncio.to_thread(bcrypt.checkpw, ...)` dentro de `async def`.")
     remaining = claims["exp"] - datetime.now(timezone.utc).timestamp()
     if not CHECK_EXPIRE_MINUTES * 60 - 120 < remaining <= CHECK_EXPIRE_MINUTES * 60 + 60:
         fail(
@@ -719,14 +715,8 @@ def test_chat_without_stream_uses_the_model_and_keeps_the_loop_free(api, mock, a
             hint="ChatOpenAI(model=body.model or DEFAULT_MODEL, ...) também no ramo sem streaming.",
             section="5.6",
         )
-    if lag.blocked > 0.25 and lag.blocked > 0.5 * elapsed:
-        fail(
-            "POST /chat sem stream travou o event loop enquanto esperava o modelo.",
-            expected="o loop livre durante a espera (await llm.ainvoke)",
-            got=f"o loop ficou parado {lag.blocked:.2f} s de {elapsed:.2f} s".replace(".", ","),
-            hint="llm.invoke() é síncrono: dentro de async def ele para o servidor inteiro. Use await llm.ainvoke([...]).",
-            section="2.1",
-        )
+    expect_loop_free(lag, elapsed, where="POST /chat sem stream", expected="o loop livre durante a espera (await llm.ainvoke)",
+                     hint="llm.invoke() é síncrono: dentro de async def ele para o servidor inteiro. Use await llm.ainvoke([...]).")
 
 
 @pytest.mark.check("chat.com_stream", todo=6)

@@ -286,18 +286,23 @@ def expect_cancellation_propagated(subject, *, where: str, section: str = "4.2")
         )
 
 
-def expect_loop_free(lag, elapsed: float, *, where: str, section: str = "2.1") -> None:
+LOOP_HINT = ("time.sleep, llm.invoke() e llm.stream() são síncronos e param o servidor inteiro: use "
+             "await asyncio.sleep, await llm.ainvoke e `async for ... in llm.astream(...)`.")
+
+
+def expect_loop_free(lag, elapsed: float, *, where: str, waiting: str = "esperava o modelo",
+                     expected: str = "o loop livre durante a espera (await / async for)", hint: str = LOOP_HINT,
+                     minimum: float = 0.25, section: str = "2.1") -> None:
     """What the judge's pings saw while ``where`` ran: a loop held most of the time fails.
 
     A correct app is held for a few percent of the time; time.sleep or a synchronous client hold
-    it most of the time. The wide margin keeps a loaded 2-core machine green."""
-    if lag.blocked > 0.25 and lag.blocked > 0.5 * elapsed:
+    it most of the time. ``minimum`` and the 50 % margin keep a loaded 2-core machine green."""
+    if lag.blocked > minimum and lag.blocked > 0.5 * elapsed:
         fail(
-            f"{where} travou o event loop enquanto esperava o modelo.",
-            expected="o loop livre durante a espera (await / async for)",
+            f"{where} travou o event loop enquanto {waiting}.",
+            expected=expected,
             got=f"o loop ficou parado {lag.blocked:.2f} s de {elapsed:.2f} s".replace(".", ","),
-            hint="time.sleep, llm.invoke() e llm.stream() são síncronos e param o servidor inteiro: use "
-            "await asyncio.sleep, await llm.ainvoke e `async for ... in llm.astream(...)`.",
+            hint=hint,
             section=section,
         )
 
