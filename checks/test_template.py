@@ -700,7 +700,7 @@ def test_chat_without_stream_returns_json(api, mock, flag):
 @pytest.mark.parametrize("flag", ["modelo_e_loop"])
 def test_chat_without_stream_uses_the_model_and_keeps_the_loop_free(api, mock, app_server, flag):
     model = f"dia3-pedido-{secrets.token_hex(2)}"
-    mock.set_scenario(Scenario(first_token_delay=0.3))  # a model that thinks before answering
+    mock.set_scenario(Scenario(first_token_delay=0.6))  # a model that thinks before answering
     started = time.monotonic()
     with LagProbe(app_server.subject) as lag:
         resp = api.post("/chat", {"prompt": PROMPT, "model": model, "stream": False}, headers=api.headers())
@@ -716,7 +716,8 @@ def test_chat_without_stream_uses_the_model_and_keeps_the_loop_free(api, mock, a
             section="5.6",
         )
     expect_loop_free(lag, elapsed, where="POST /chat sem stream", expected="o loop livre durante a espera (await llm.ainvoke)",
-                     hint="llm.invoke() é síncrono: dentro de async def ele para o servidor inteiro. Use await llm.ainvoke([...]).")
+                     hint="llm.invoke() é síncrono: dentro de async def ele para o servidor inteiro. Use await llm.ainvoke([...]).",
+                     window=0.6)
 
 
 @pytest.mark.check("chat.com_stream", todo=6)
