@@ -129,7 +129,7 @@ def test_secret_unset_uses_random_secret_and_warns(learner, config_subjects):
                 hint="quem roda o servidor precisa saber que os tokens vão deixar de valer ao reiniciar.",
                 section="5.1",
             )
-        client = httpx.Client(base_url=subject.serve(), timeout=10, trust_env=False)
+        client = httpx.Client(base_url=subject.serve(), timeout=10, trust_env=False, verify=False)
         with client:
             for weak in WEAK_SECRETS:
                 token = make_token(weak or "x", sub="admin") if weak else alg_none_token()
@@ -565,7 +565,8 @@ def test_concurrent_streams_do_not_wait_for_each_other(api, mock):
             return resp.status_code, False
 
     async def main() -> list:
-        async with httpx.AsyncClient(base_url=api.base_url, timeout=httpx.Timeout(10, read=4), trust_env=False) as client:
+        async with httpx.AsyncClient(base_url=api.base_url, timeout=httpx.Timeout(10, read=4), trust_env=False,
+                                     verify=False) as client:
             first = await first_event(client)  # stream A stays open upstream (held)
             second = await asyncio.wait_for(first_event(client), 4)
             return [first, second]

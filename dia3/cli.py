@@ -238,9 +238,8 @@ def _use_polling(paths: list[Path]) -> bool:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    import subprocess
-
     from dia3 import exercises
+    from dia3.runner import warm_up
 
     use_learner_folder(args)
     root = Path(args.target or REPO_ROOT).resolve()
@@ -256,14 +255,21 @@ def cmd_watch(args: argparse.Namespace) -> int:
     polling = args.polling or _use_polling([root])
     runs = 0
 
+    # A warm judge: this process checks every save itself, with its zygote (the libraries the
+    # learner's files import, imported once) and its mock LLM kept between saves; only the
+    # learner's subject is new each time.
+    warm_up([s.name for s in catalogue], args.target)
+
     def run(step) -> None:
         nonlocal runs
         runs += 1
         print(f"\n—— {step.name}: corrigindo ({'polling' if polling else 'eventos do sistema'}) ——", flush=True)
-        cmd = [sys.executable, "-m", "dia3.cli", "check", step.name]
-        if args.target:
-            cmd += ["--target", str(root)]
-        subprocess.run(cmd)
+        check = argparse.Namespace(names=[step.name], target=args.target, only=None, json=False, records=None)
+        try:
+            cmd_check(check)
+        except Exception as exc:  # noqa: BLE001 - the watcher goes on; the next save checks again
+            print(f"dia3: a correção parou no meio ({type(exc).__name__}: {exc}); salve de novo para repetir.", flush=True)
+        sys.stdout.flush()
 
     run(current)
     announce = True

@@ -9,6 +9,7 @@ capstone is the step named ``template`` (``template.py`` at the root).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import tomllib
@@ -86,8 +87,15 @@ class Step:
 
 
 def steps(path: Path = CATALOGUE) -> list[Step]:
+    """The catalogue's steps (parsed once per version of the file: the judge asks for them often)."""
+    stat = path.stat()
+    return list(_parse_steps(path, stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_steps(path: Path, _mtime: int, _size: int) -> tuple[Step, ...]:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return [
+    return tuple(
         Step(
             name=item["nome"],
             title=item["titulo"],
@@ -99,7 +107,7 @@ def steps(path: Path = CATALOGUE) -> list[Step]:
             check_weights=tuple((str(k), float(v)) for k, v in (item.get("pesos") or {}).items()),
         )
         for item in data["passo"]
-    ]
+    )
 
 
 def weights(catalogue: list[Step] | None = None) -> dict[str, dict]:

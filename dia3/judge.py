@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 OUTPUT_TAIL = 64 * 1024
 KIT_ROOT = Path(__file__).resolve().parent.parent
@@ -101,6 +101,19 @@ def decode(value: Any) -> Any:
     return value
 
 
+def base_env() -> dict[str, str]:
+    """A subject's environment before the check's own values: the judge's, minus real keys and tracing."""
+    drop = ("OPENAI_", "LANGCHAIN_", "LANGSMITH_", "AZURE_", "ANTHROPIC_", "PYTEST_", "DIA3_", "HYPOTHESIS_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env["PYTHONIOENCODING"] = "utf-8"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if os.environ.get("DIA3_SUBMISSION"):  # dia3 grade's marker: finds the subject's children later
+        env["DIA3_SUBMISSION"] = os.environ["DIA3_SUBMISSION"]
+    if os.environ.get("DIA3_ALLOW"):  # dia3 grade: the subject's own copy is its home and scratch
+        env["HOME"] = env["TMPDIR"] = os.environ["DIA3_ALLOW"]
+    return env
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -126,14 +139,14 @@ class Subject:
     """One child process running one learner file."""
 
     def __init__(self, file: Path, *, env: dict[str, str], deny: list[Path] = (), allow: list[Path] = (),
-                 start_timeout: float = 20, preexec: Callable[[], None] | None = None, user: Any = None,
+                 start_timeout: float = 20, memory: int | None = None, user: str | None = None,
                  strict: bool = False) -> None:
         self.file = Path(file).resolve()
         self.env = env
         self.deny = [str(p) for p in deny]
         self.allow = [str(p) for p in allow] or [str(self.file.parent)]
         self.start_timeout = start_timeout
-        self.preexec = preexec
+        self.memory = memory
         self.user = user
         self.strict = strict
         self.proc: subprocess.Popen | None = None
@@ -162,29 +175,51 @@ class Subject:
         if self.proc is not None:
             return self
         config = {"file": str(self.file), "deny": self.deny, "allow": self.allow, "strict": self.strict}
-        kwargs: dict[str, Any] = {}
-        if os.name == "posix":
-            kwargs["start_new_session"] = True  # its own process group: one kill ends it all
-            if self.preexec is not None:
-                kwargs["preexec_fn"] = self.preexec
-            if self.user is not None:
-                import pwd
-
-                pw = pwd.getpwnam(self.user)
-                kwargs["user"], kwargs["group"], kwargs["extra_groups"] = pw.pw_uid, pw.pw_gid, []
-        else:
-            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
-        self.proc = subprocess.Popen(
-            [sys.executable, "-X", "utf8", "-m", "dia3.subject"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            cwd=str(self.file.parent), env=self.env, **kwargs,
-        )
+        self.proc = self._fork() or self._popen()
         self.proc.stdin.write((json.dumps(config) + "\n").encode())
         self.proc.stdin.flush()
         threading.Thread(target=self._read_replies, daemon=True).start()
         threading.Thread(target=self._read_output, daemon=True).start()
         self._launched = time.monotonic()
         return self
+
+    def _ids(self) -> tuple[int | None, int | None]:
+        if self.user is None:
+            return None, None
+        import pwd
+
+        pw = pwd.getpwnam(self.user)
+        return pw.pw_uid, pw.pw_gid
+
+    def _fork(self) -> Any:
+        """A child of the judge's warm zygote (``dia3.zygote``), when there is one."""
+        from dia3 import zygote
+
+        parent = zygote.current()
+        if parent is None:
+            return None
+        uid, gid = self._ids()
+        return parent.spawn(cwd=str(self.file.parent), env=self.env, memory=self.memory, uid=uid, gid=gid)
+
+    def _popen(self) -> subprocess.Popen:
+        kwargs: dict[str, Any] = {}
+        if os.name == "posix":
+            kwargs["start_new_session"] = True  # its own process group: one kill ends it all
+            if self.memory:
+                import resource
+
+                cap = self.memory
+                kwargs["preexec_fn"] = lambda: resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+            uid, gid = self._ids()
+            if uid is not None:
+                kwargs["user"], kwargs["group"], kwargs["extra_groups"] = uid, gid, []
+        else:
+            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
+        return subprocess.Popen(
+            [sys.executable, "-X", "utf8", "-m", "dia3.subject"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=str(self.file.parent), env=self.env, **kwargs,
+        )
 
     def wait_ready(self) -> "Subject":
         if not self._ready.wait(max(0.0, self._launched + self.start_timeout - time.monotonic())):

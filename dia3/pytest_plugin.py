@@ -26,7 +26,8 @@ import pytest
 from dia3 import exercises
 from dia3.guide import SECTIONS, ref
 from dia3.harness import Api
-from dia3.judge import ImportFailed, LearnerError, Subject, SubjectDied, SubjectError, SubjectTimeout
+from dia3.judge import ImportFailed, LearnerError, Subject, SubjectDied, SubjectError, SubjectTimeout, base_env
+from dia3.runner import resolve_target
 from dia3.loader import LoadError
 from dia3.mockllm import MOCK_API_KEY, MockLLM, Scenario
 from dia3.servers import ThreadedServer
@@ -64,15 +65,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "check(id, todo=None): uma verificação do dia3 (id estável e TODOs)")
 
 
-def resolve_target(value: str | None) -> Path:
-    if value is None:
-        return REPO_ROOT
-    path = Path(value)
-    if not path.is_absolute() and not path.exists() and (REPO_ROOT / path).exists():
-        path = REPO_ROOT / path
-    return path.resolve()
-
-
 # ---------------------------------------------------------------------------------------------
 # Fixtures
 # ---------------------------------------------------------------------------------------------
@@ -83,14 +75,30 @@ def target_dir(pytestconfig: pytest.Config) -> Path:
     return resolve_target(pytestconfig.getoption("target"))
 
 
+_warm_mock: tuple[MockLLM, ThreadedServer] | None = None
+
+
+def warm_mock() -> MockLLM:
+    """The judge process's mock LLM, started at its first run and kept for the next ones (`dia3
+    watch` checks again at each save): every run, and every check, starts it afresh."""
+    global _warm_mock
+    if _warm_mock is None or not _warm_mock[1].running:
+        llm = MockLLM()
+        server = ThreadedServer(llm.app, log_level="critical").start()
+        llm.url = server.url  # type: ignore[attr-defined]
+        _warm_mock = (llm, server)
+    llm = _warm_mock[0]
+    llm.release()
+    llm.set_scenario(Scenario())
+    llm.clear()
+    return llm
+
+
 @pytest.fixture(scope="session")
 def mock() -> MockLLM:
-    llm = MockLLM()
-    server = ThreadedServer(llm.app, log_level="critical").start()
-    llm.url = server.url  # type: ignore[attr-defined]
+    llm = warm_mock()
     yield llm
-    llm.release()
-    server.stop()
+    llm.release()  # nothing of this run stays held; the server itself serves the next run
 
 
 @pytest.fixture(scope="session")
@@ -170,15 +178,8 @@ class LearnerProcess:
 
 def subject_env(check_env: dict[str, str]) -> dict[str, str]:
     """The subject's environment: the judge's, minus real keys and tracing, plus the check's."""
-    drop = ("OPENAI_", "LANGCHAIN_", "LANGSMITH_", "AZURE_", "ANTHROPIC_", "PYTEST_", "DIA3_", "HYPOTHESIS_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env = base_env()
     env.update(check_env)
-    env["PYTHONIOENCODING"] = "utf-8"
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    if os.environ.get("DIA3_SUBMISSION"):  # dia3 grade's marker: finds the subject's children later
-        env["DIA3_SUBMISSION"] = os.environ["DIA3_SUBMISSION"]
-    if os.environ.get("DIA3_ALLOW"):  # dia3 grade: the subject's own copy is its home and scratch
-        env["HOME"] = env["TMPDIR"] = os.environ["DIA3_ALLOW"]
     return env
 
 
@@ -187,14 +188,7 @@ def subject_limits() -> dict[str, Any]:
     limits: dict[str, Any] = {}
     memory = os.environ.get("DIA3_SUBJECT_MEMORY")
     if memory and os.name == "posix":
-        import resource
-
-        cap = int(memory)
-
-        def preexec() -> None:
-            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-
-        limits["preexec"] = preexec
+        limits["memory"] = int(memory)
     user = os.environ.get("DIA3_SUBJECT_USER")
     if user and os.name == "posix" and os.geteuid() == 0:
         limits["user"] = user

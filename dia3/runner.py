@@ -10,6 +10,26 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CHECKS_DIR = REPO_ROOT / "checks"
 
 
+def resolve_target(value: str | None) -> Path:
+    if value is None:
+        return REPO_ROOT
+    path = Path(value)
+    if not path.is_absolute() and not path.exists() and (REPO_ROOT / path).exists():
+        path = REPO_ROOT / path
+    return path.resolve()
+
+
+def warm_up(names: list[str], target: str | None) -> None:
+    """Start the zygote subjects fork from, with what these steps' files import, before the judge
+    imports pytest: both import at the same time."""
+    from dia3 import exercises, zygote
+    from dia3.judge import base_env
+
+    folder = resolve_target(target)
+    files = [step.file_in(folder) for step in exercises.steps() if step.name in names]
+    zygote.start(base_env(), zygote.preload_for(files))
+
+
 def available_checks() -> list[str]:
     """The steps that have checks, in the day's order (the catalogue's order)."""
     from dia3 import exercises
@@ -47,6 +67,7 @@ def run_checks(names: list[str], target: str | None, timeout: int = 30, only: st
     come straight from the plugin's memory, and every expected check must have one: a check that
     did not run (or an id nobody expects) is a failure, never a silent pass.
     """
+    warm_up(names, target)
     import pytest
 
     from dia3 import pytest_plugin
@@ -58,6 +79,9 @@ def run_checks(names: list[str], target: str | None, timeout: int = 30, only: st
         "-p", "pytest_timeout",
         "-p", "no:cacheprovider",
         "-p", "no:terminal",
+        # pytest's own plugins the checks do not use (the last one costs two gc passes per run)
+        *("-p no:doctest -p no:junitxml -p no:pastebin -p no:stepwise -p no:setuponly -p no:setupplan "
+          "-p no:legacypath -p no:unraisableexception".split()),
         "-c", str(CHECKS_DIR / "pytest.ini"),
         "--rootdir", str(CHECKS_DIR),
         f"--timeout={timeout}",

@@ -87,6 +87,11 @@ class ThreadedServer:
             raise RuntimeError(f"o servidor não iniciou em {self.url}: {self._error!r}")
         return self
 
+    @property
+    def running(self) -> bool:
+        thread_alive = self._thread.is_alive() if self._thread is not None else not self._stopped.is_set()
+        return bool(self.server.started) and not self.server.should_exit and thread_alive
+
     def stop(self, timeout: float = 5) -> None:
         self.server.should_exit = True
         if self._future is not None:

@@ -1,0 +1,343 @@
+"""A warm parent for subjects: it imports the heavy libraries once, then forks one child per subject.
+
+Starting a subject as ``python -m dia3.subject`` pays for the interpreter and for importing FastAPI,
+LangChain… (about 1.5 s) every time. A fork of a process that already imported them pays a few
+milliseconds. The judge starts one zygote (``Zygote.start``) as early as it can, so its imports
+overlap with the judge's own, and every subject of the run (the learner's file, the config copies,
+each exercise, each save in ``dia3 watch``) is forked from it.
+
+Why not ``multiprocessing``'s forkserver: its children run a pickled function under multiprocessing's
+own bootstrap (stdin swapped for /dev/null, the judge's interpreter flags, one preload list per judge
+process) and hand back no Popen-like handle with the exit code. A subject needs its own stdio pipes,
+session, working folder, environment, memory cap and user, set between the fork and the learner's
+code; that is the 60 lines below.
+
+The zygote never runs learner code and never installs the subject's guard (an audit hook cannot be
+removed): each child installs its own, as ``dia3.subject.main`` always did. Linux only (``fork``
+after imports is unsafe on macOS, absent on Windows); elsewhere, or with ``DIA3_ZYGOTE=0``, subjects
+start with Popen as before.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+# What a subject may import, heaviest last: the zygote imports, in this order, those the targets use.
+KNOWN = ["dia3.subject", "dia3.loader", "asyncio", "logging", "json", "secrets", "warnings", "typing",
+         "pydantic", "starlette.responses", "fastapi", "fastapi.security", "uvicorn", "h11", "httpx",
+         "dotenv", "jose", "jose.jwt", "passlib.context", "bcrypt", "sse_starlette", "openai",
+         "langchain_core", "langchain_core.messages", "langchain_openai", "langchain"]
+ALWAYS = ["dia3.subject", "dia3.loader", "asyncio", "logging", "json"]
+
+
+def supported() -> bool:
+    return sys.platform.startswith("linux") and os.environ.get("DIA3_ZYGOTE", "1") != "0"
+
+
+def imports_of(files: list[Path]) -> set[str]:
+    """Top-level names a learner's files import (parsed, never run)."""
+    import ast
+
+    names: set[str] = set()
+    for path in files:
+        try:
+            tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module.split(".")[0])
+    return names
+
+
+def preload_for(files: list[Path]) -> list[str]:
+    """The known modules worth importing before the first fork, for these learner files."""
+    used = imports_of(files)
+    if "fastapi" in used:
+        used.add("uvicorn")  # the subject serves the app with it
+    return [m for m in KNOWN if m in ALWAYS or m.split(".")[0] in used]
+
+
+# ---------------------------------------------------------------------------------------------
+# The zygote process
+# ---------------------------------------------------------------------------------------------
+
+
+def _child(fds: list[int], request: dict, channel: socket.socket) -> None:
+    """In the forked child: become the subject described by ``request``; never returns."""
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        channel.close()
+        os.setsid()  # its own session and group, like start_new_session=True
+        for target, fd in zip((0, 1, 2), fds):
+            os.dup2(fd, target)
+        os.closerange(3, 1 << 16)  # the zygote's socket, its wake-up pipe, the other children's pipes
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.path[0] = request["cwd"]  # as `python -m` from that folder would have it
+        if request.get("memory"):
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, (request["memory"], request["memory"]))
+        if request.get("uid") is not None:
+            os.setgroups([])
+            os.setgid(request["gid"])
+            os.setuid(request["uid"])
+        sys.stdin = open(0, encoding="utf-8", closefd=False)
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
+        sys.stderr = open(2, "w", encoding="utf-8", closefd=False)
+        from dia3 import subject
+
+        subject.main()
+    except BaseException:  # noqa: BLE001 - whatever happened, the child must not return into the zygote
+        import traceback
+
+        try:
+            traceback.print_exc()
+            sys.stderr.flush()
+        finally:
+            os._exit(70)
+    os._exit(0)
+
+
+def serve(channel: socket.socket, preload: list[str]) -> None:
+    """The zygote's loop: import ``preload`` one module at a time, answering fork requests in between."""
+    import selectors
+
+    finished: list[tuple[int, int]] = []
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+
+    def reap(*_: Any) -> None:
+        # Reap at once (even in the middle of an import): a killed subject must not stay a zombie
+        # that the judge's kill waits for.
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            finished.append((pid, os.waitstatus_to_exitcode(status)))
+
+    signal.signal(signal.SIGCHLD, reap)
+    selector = selectors.DefaultSelector()
+    selector.register(channel, selectors.EVENT_READ)
+    selector.register(wake_r, selectors.EVENT_READ)
+    buffer, fds = b"", []
+    pending = list(preload)
+    while True:
+        for event, _ in selector.select(0 if pending else None):
+            if event.fd == wake_r:
+                os.read(wake_r, 4096)
+                continue
+            try:
+                data, more, _flags, _addr = socket.recv_fds(channel, 65536, 8)
+            except InterruptedError:
+                continue
+            if not data:
+                os._exit(0)  # the judge went away
+            buffer += data
+            fds += more
+            while b"\n" in buffer and fds:
+                line, buffer = buffer.split(b"\n", 1)
+                mine, fds = fds[:3], fds[3:]
+                request = json.loads(line)
+                pid = os.fork()
+                if pid == 0:
+                    _child(mine, request, channel)
+                for fd in mine:
+                    os.close(fd)
+                channel.sendall((json.dumps({"pid": pid}) + "\n").encode())
+        reap()
+        while finished:
+            pid, code = finished.pop(0)
+            channel.sendall((json.dumps({"exit": pid, "code": code}) + "\n").encode())
+        if pending:
+            name = pending.pop(0)
+            try:
+                __import__(name)
+            except Exception:  # noqa: BLE001 - a module that does not import here is imported (or not) by the child
+                pass
+            if threading.active_count() > 1:  # an import started a thread: forking from here is unsafe
+                channel.sendall(b'{"unsafe": true}\n')
+                os._exit(0)
+
+
+def main() -> None:
+    fd = int(sys.argv[1])
+    preload = json.loads(sys.argv[2])
+    serve(socket.socket(fileno=fd), preload)
+
+
+# ---------------------------------------------------------------------------------------------
+# The judge's side
+# ---------------------------------------------------------------------------------------------
+
+
+class Child:
+    """A forked subject, with the part of ``subprocess.Popen``'s interface the judge uses."""
+
+    def __init__(self, pid: int, stdin, stdout, stderr) -> None:
+        self.pid = pid
+        self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
+        self.returncode: int | None = None
+        self._ended = threading.Event()
+
+    def _exited(self, code: int) -> None:
+        self.returncode = code
+        self._ended.set()
+
+    def poll(self) -> int | None:
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if not self._ended.wait(timeout):
+            raise subprocess.TimeoutExpired("dia3.subject", timeout or 0)
+        return self.returncode  # type: ignore[return-value]
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+class Zygote:
+    """The judge's handle on its zygote: ``spawn`` gives a ``Child``, or None when it cannot."""
+
+    def __init__(self, env: dict[str, str], preload: list[str]) -> None:
+        ours, theirs = socket.socketpair()
+        self.sock = ours
+        self.proc = subprocess.Popen(
+            [sys.executable, "-X", "utf8", "-m", "dia3.zygote", str(theirs.fileno()), json.dumps(preload)],
+            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, cwd=str(Path(__file__).resolve().parent.parent), env=env,
+        )
+        theirs.close()
+        self.broken = False
+        self._children: dict[int, Child] = {}
+        self._exits: dict[int, int] = {}
+        self._spawned: list[int] = []
+        self._cond = threading.Condition()
+        self._spawn_lock = threading.Lock()
+        threading.Thread(target=self._read, name="dia3-zygote", daemon=True).start()
+
+    def _read(self) -> None:
+        buffer = b""
+        while True:
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            buffer += data
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                message = json.loads(line)
+                with self._cond:
+                    if "pid" in message:
+                        self._spawned.append(message["pid"])
+                    elif "exit" in message:
+                        child = self._children.get(message["exit"])
+                        if child is not None:
+                            child._exited(message["code"])
+                        else:
+                            self._exits[message["exit"]] = message["code"]
+                    elif message.get("unsafe"):
+                        self.broken = True
+                    self._cond.notify_all()
+        with self._cond:
+            self.broken = True
+            for child in self._children.values():
+                if child.returncode is None:  # nobody will report it any more: it ended with us
+                    child._exited(-9)
+            self._cond.notify_all()
+
+    def spawn(self, *, cwd: str, env: dict[str, str], memory: int | None = None, uid: int | None = None,
+              gid: int | None = None, timeout: float = 30) -> Child | None:
+        if self.broken:
+            return None
+        pipes = [os.pipe() for _ in range(3)]  # (r, w) each; not inheritable
+        theirs = [pipes[0][0], pipes[1][1], pipes[2][1]]
+        request = {"cwd": cwd, "env": env, "memory": memory, "uid": uid, "gid": gid}
+        with self._spawn_lock:
+            try:
+                socket.send_fds(self.sock, [(json.dumps(request) + "\n").encode()], theirs)
+            except OSError:
+                self.broken = True
+            finally:
+                for fd in theirs:
+                    os.close(fd)
+            with self._cond:
+                got = self._cond.wait_for(lambda: self._spawned or self.broken, timeout)
+                if not got or not self._spawned:
+                    self.broken = True
+                    for fd in (pipes[0][1], pipes[1][0], pipes[2][0]):
+                        os.close(fd)
+                    return None
+                pid = self._spawned.pop(0)
+                child = Child(pid, os.fdopen(pipes[0][1], "wb"), os.fdopen(pipes[1][0], "rb"),
+                              os.fdopen(pipes[2][0], "rb"))
+                self._children[pid] = child
+                if pid in self._exits:
+                    child._exited(self._exits.pop(pid))
+        return child
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(2)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+_current: Zygote | None = None
+_current_lock = threading.Lock()
+
+
+def start(env: dict[str, str], preload: list[str]) -> Zygote | None:
+    """Start this judge's zygote now (imports overlap with the judge's), if none is running."""
+    global _current
+    if not supported():
+        return None
+    with _current_lock:
+        if _current is None or _current.broken or _current.proc.poll() is not None:
+            _current = Zygote(env, preload)
+        return _current
+
+
+def current() -> Zygote | None:
+    with _current_lock:
+        if _current is None or _current.broken or _current.proc.poll() is not None:
+            return None
+        return _current
+
+
+def stop() -> None:
+    global _current
+    with _current_lock:
+        if _current is not None:
+            _current.close()
+            _current = None
+
+
+if __name__ == "__main__":
+    main()
