@@ -238,8 +238,8 @@ def _use_polling(paths: list[Path]) -> bool:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from dia3 import exercises
-    from dia3.runner import warm_up
+    from dia3 import exercises, zygote
+    from dia3.runner import preload_of, warm_up
 
     use_learner_folder(args)
     root = Path(args.target or REPO_ROOT).resolve()
@@ -258,7 +258,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     # A warm judge: this process checks every save itself, with its zygote (the libraries the
     # learner's files import, imported once) and its mock LLM kept between saves; only the
     # learner's subject is new each time.
-    warm_up([s.name for s in catalogue], args.target)
+    warm_up([current.name], args.target)
 
     def run(step) -> None:
         nonlocal runs
@@ -272,6 +272,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
         sys.stdout.flush()
 
     run(current)
+    parent = zygote.current()
+    if parent is not None:  # while the learner reads: what the other steps import, for the next saves
+        parent.preload(preload_of([s.name for s in catalogue], args.target))
     announce = True
     try:
         for changed in _changes(root, polling, args.interval):

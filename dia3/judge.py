@@ -429,6 +429,17 @@ class Subject:
         self.request("ping", timeout=timeout)
         return time.monotonic() - started
 
+    def answers(self, within: float) -> bool:
+        """Does the subject's event loop answer a ping within ``within`` seconds?"""
+        rid = self.send("ping")
+        try:
+            return self._replies[rid].get(timeout=within) is not None
+        except queue.Empty:
+            return False
+        finally:
+            with self._lock:
+                self._replies.pop(rid, None)
+
     def new_probe(self, **kw: Any) -> Probe:
         probe = Probe(id=f"p{len(self.probes) + 1}", **kw)
         self.probes[probe.id] = probe

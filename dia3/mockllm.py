@@ -228,6 +228,8 @@ class MockLLM:
         return StreamingResponse(events(), media_type="text/event-stream")
 
     async def _wait_first(self, scenario: Scenario) -> None:
+        if scenario.hold_after == 0:  # a model that thinks until the judge lets it answer
+            await asyncio.to_thread(self._released.wait, 30)
         if scenario.first_token_delay:
             await asyncio.sleep(scenario.first_token_delay)
 
@@ -251,7 +253,7 @@ class MockLLM:
                              "param": None, "code": None}
                     yield f"data: {json.dumps({'error': error})}\n\n"
                     return
-                if scenario.hold_after is not None and i == scenario.hold_after:
+                if scenario.hold_after is not None and i == scenario.hold_after and i:  # 0: held in _wait_first
                     await asyncio.to_thread(self._released.wait, 30)
                 elif i and scenario.token_delay:
                     await asyncio.sleep(scenario.token_delay)

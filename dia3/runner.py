@@ -19,15 +19,21 @@ def resolve_target(value: str | None) -> Path:
     return path.resolve()
 
 
+def preload_of(names: list[str], target: str | None) -> list[str]:
+    """The libraries these steps' files (in ``target``) import, for the zygote to import once."""
+    from dia3 import exercises, zygote
+
+    folder = resolve_target(target)
+    return zygote.preload_for([step.file_in(folder) for step in exercises.steps() if step.name in names])
+
+
 def warm_up(names: list[str], target: str | None) -> None:
     """Start the zygote subjects fork from, with what these steps' files import, before the judge
     imports pytest: both import at the same time."""
-    from dia3 import exercises, zygote
+    from dia3 import zygote
     from dia3.judge import base_env
 
-    folder = resolve_target(target)
-    files = [step.file_in(folder) for step in exercises.steps() if step.name in names]
-    zygote.start(base_env(), zygote.preload_for(files))
+    zygote.start(base_env(), preload_of(names, target))
 
 
 def available_checks() -> list[str]:

@@ -361,7 +361,9 @@ class Subject:
         if not self.watching_bodies:
             watch_stream_bodies(self)
             self.watching_bodies = True
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP, not 0: asyncio turns Nagle off (TCP_NODELAY) only on sockets that say they are TCP,
+        # and without it every response on a kept-alive connection waits 40 ms for a delayed ACK.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", int(m["port"])))
         config = uvicorn.Config(self.tracked(self.module.app), log_level="critical", lifespan="auto",

@@ -36,6 +36,14 @@ KNOWN = ["dia3.subject", "dia3.loader", "asyncio", "logging", "json", "secrets",
          "dotenv", "jose", "jose.jwt", "passlib.context", "bcrypt", "sse_starlette", "openai",
          "langchain_core", "langchain_core.messages", "langchain_openai", "langchain"]
 ALWAYS = ["dia3.subject", "dia3.loader", "asyncio", "logging", "json"]
+# What a library imports only at its first use (langchain-openai: at the first call to the model),
+# measured with sys.modules before and after one astream: a child forked after these pays nothing.
+LATER = {
+    "langchain_openai": ["openai.resources.chat.completions", "openai.lib.streaming.chat", "jiter", "truststore",
+                         "httpcore2", "anyio._backends._asyncio", "anyio.streams.memory", "langchain_core.env",
+                         "langchain_core.tracers.langchain", "langchain_core.tracers.stdout",
+                         "langchain_core.tracers.run_collector", "langchain_core.messages.block_translators.langchain_v0"],
+}
 
 
 def supported() -> bool:
@@ -65,7 +73,8 @@ def preload_for(files: list[Path]) -> list[str]:
     used = imports_of(files)
     if "fastapi" in used:
         used.add("uvicorn")  # the subject serves the app with it
-    return [m for m in KNOWN if m in ALWAYS or m.split(".")[0] in used]
+    chosen = [m for m in KNOWN if m in ALWAYS or m.split(".")[0] in used]
+    return chosen + [m for name in chosen for m in LATER.get(name, [])]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -113,7 +122,8 @@ def _child(fds: list[int], request: dict, channel: socket.socket) -> None:
 
 
 def serve(channel: socket.socket, preload: list[str]) -> None:
-    """The zygote's loop: import ``preload`` one module at a time, answering fork requests in between."""
+    """The zygote's loop: import ``preload``, then fork a child per request (and import more on
+    request: ``dia3 watch`` asks for the other steps' libraries once the first verdict is out)."""
     import selectors
 
     finished: list[tuple[int, int]] = []
@@ -122,8 +132,7 @@ def serve(channel: socket.socket, preload: list[str]) -> None:
     signal.set_wakeup_fd(wake_w)
 
     def reap(*_: Any) -> None:
-        # Reap at once (even in the middle of an import): a killed subject must not stay a zombie
-        # that the judge's kill waits for.
+        # Reap at once: a killed subject must not stay a zombie that the judge's kill waits for.
         while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
@@ -133,14 +142,25 @@ def serve(channel: socket.socket, preload: list[str]) -> None:
                 return
             finished.append((pid, os.waitstatus_to_exitcode(status)))
 
+    def load(names: list[str]) -> None:
+        for name in names:
+            try:
+                __import__(name)
+            except Exception:  # noqa: BLE001 - a module that does not import here is imported (or not) by the child
+                pass
+        if threading.active_count() > 1:  # an import started a thread: forking from here is unsafe
+            channel.sendall(b'{"unsafe": true}\n')
+            os._exit(0)
+
     signal.signal(signal.SIGCHLD, reap)
+    # Everything first: a child forked halfway would import the rest itself, twice the work.
+    load(preload)
     selector = selectors.DefaultSelector()
     selector.register(channel, selectors.EVENT_READ)
     selector.register(wake_r, selectors.EVENT_READ)
     buffer, fds = b"", []
-    pending = list(preload)
     while True:
-        for event, _ in selector.select(0 if pending else None):
+        for event, _ in selector.select():
             if event.fd == wake_r:
                 os.read(wake_r, 4096)
                 continue
@@ -152,10 +172,16 @@ def serve(channel: socket.socket, preload: list[str]) -> None:
                 os._exit(0)  # the judge went away
             buffer += data
             fds += more
-            while b"\n" in buffer and fds:
-                line, buffer = buffer.split(b"\n", 1)
-                mine, fds = fds[:3], fds[3:]
+            while b"\n" in buffer:
+                line, rest = buffer.split(b"\n", 1)
                 request = json.loads(line)
+                if "preload" in request:
+                    buffer = rest
+                    load([m for m in request["preload"] if m in KNOWN or any(m in v for v in LATER.values())])
+                    continue
+                if len(fds) < 3:
+                    break  # its pipes are still on the way
+                buffer, (mine, fds) = rest, (fds[:3], fds[3:])
                 pid = os.fork()
                 if pid == 0:
                     _child(mine, request, channel)
@@ -166,15 +192,6 @@ def serve(channel: socket.socket, preload: list[str]) -> None:
         while finished:
             pid, code = finished.pop(0)
             channel.sendall((json.dumps({"exit": pid, "code": code}) + "\n").encode())
-        if pending:
-            name = pending.pop(0)
-            try:
-                __import__(name)
-            except Exception:  # noqa: BLE001 - a module that does not import here is imported (or not) by the child
-                pass
-            if threading.active_count() > 1:  # an import started a thread: forking from here is unsafe
-                channel.sendall(b'{"unsafe": true}\n')
-                os._exit(0)
 
 
 def main() -> None:
@@ -297,6 +314,14 @@ class Zygote:
                 if pid in self._exits:
                     child._exited(self._exits.pop(pid))
         return child
+
+    def preload(self, modules: list[str]) -> None:
+        """Import these too, when idle (the next fork waits for them)."""
+        with self._spawn_lock:
+            try:
+                self.sock.sendall((json.dumps({"preload": modules}) + "\n").encode())
+            except OSError:
+                self.broken = True
 
     def close(self) -> None:
         try:

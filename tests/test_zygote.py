@@ -1,0 +1,109 @@
+"""The zygote subjects fork from: each child is the subject a fresh `python -m dia3.subject` would
+have been (its folder, environment, session, limits, guard), and the judge sees its exit."""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+import psutil
+import pytest
+
+from dia3 import zygote
+from dia3.judge import Subject, base_env
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="o zygote é só do Linux")
+
+LEARNER = textwrap.dedent('''
+    import os, sys, resource, subprocess
+
+
+    def where():
+        return {"cwd": os.getcwd(), "path0": sys.path[0], "mark": os.environ.get("DIA3_TESTE_MARCA"),
+                "sid": os.getsid(0), "pid": os.getpid(), "memory": resource.getrlimit(resource.RLIMIT_AS)[0],
+                "fastapi_loaded": "fastapi" in sys.modules}
+
+
+    def spawn():
+        return subprocess.run(["true"]).returncode
+
+
+    def leave(code):
+        os._exit(code)
+''')
+
+
+@pytest.fixture
+def learner_file(tmp_path: Path) -> Path:
+    path = tmp_path / "aluno" / "arquivo.py"
+    path.parent.mkdir()
+    path.write_text(LEARNER, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def warm(monkeypatch):
+    monkeypatch.setenv("DIA3_ZYGOTE", "1")
+    zygote.stop()
+    parent = zygote.start(base_env(), ["dia3.subject", "fastapi"])
+    yield parent
+    zygote.stop()
+
+
+def test_a_forked_subject_is_the_subject_a_fresh_process_would_be(learner_file, warm):
+    env = {**base_env(), "DIA3_TESTE_MARCA": "m1"}
+    subject = Subject(learner_file, env=env, memory=2 << 30).start()
+    try:
+        assert isinstance(subject.proc, zygote.Child)
+        seen = subject.call("where")
+        assert psutil.Process(seen["pid"]).ppid() == warm.proc.pid  # forked, not started
+        assert seen["cwd"] == seen["path0"] == str(learner_file.parent)
+        assert seen["mark"] == "m1"  # the request's environment, not the zygote's
+        assert seen["sid"] == seen["pid"]  # its own session: one kill ends its whole group
+        assert seen["memory"] == 2 << 30
+        assert seen["fastapi_loaded"]  # what the zygote imported comes for free
+        with pytest.raises(Exception) as err:  # the guard is installed in every child
+            subject.call("spawn")
+        assert "PermissionError" in str(err.value) or "não" in str(err.value)
+    finally:
+        subject.kill()
+
+
+def test_the_judge_sees_a_forked_subject_end(learner_file, warm):
+    subject = Subject(learner_file, env=base_env()).start()
+    pid = subject.proc.pid
+    subject.send("call", name="leave", args=[7], kwargs={})
+    assert subject.proc.wait(10) == 7
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+
+    other = Subject(learner_file, env=base_env()).start()
+    other.kill()
+    assert other.proc.returncode == -9
+    assert not other.alive
+
+
+def test_without_a_zygote_subjects_start_as_processes(learner_file, monkeypatch):
+    monkeypatch.setenv("DIA3_ZYGOTE", "0")
+    zygote.stop()
+    assert zygote.start(base_env(), []) is None
+    subject = Subject(learner_file, env={**base_env(), "DIA3_TESTE_MARCA": "m2"}).start()
+    try:
+        assert not isinstance(subject.proc, zygote.Child)
+        seen = subject.call("where")
+        assert seen["mark"] == "m2" and seen["cwd"] == str(learner_file.parent)
+        assert psutil.Process(seen["pid"]).ppid() == os.getpid()
+    finally:
+        subject.kill()
+
+
+def test_the_preload_follows_what_the_files_import(tmp_path):
+    a = tmp_path / "a.py"
+    a.write_text("import asyncio\nfrom fastapi import FastAPI\nfrom . import local\nimport meu_modulo\n", encoding="utf-8")
+    b = tmp_path / "b.py"
+    b.write_text("def f(:\n", encoding="utf-8")  # a syntax error imports nothing, and breaks nothing
+    preload = zygote.preload_for([a, b, tmp_path / "nao_existe.py"])
+    assert "fastapi" in preload and "uvicorn" in preload  # a FastAPI app is served with uvicorn
+    assert "langchain_openai" not in preload and "meu_modulo" not in preload  # only the kit's known libraries
+    assert preload[: len(zygote.ALWAYS)] == zygote.ALWAYS
