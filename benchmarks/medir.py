@@ -3,6 +3,8 @@
     python benchmarks/medir.py            # ex01 and the capstone, 3 alternating runs each
     python benchmarks/medir.py --turma 20 # also: `dia3 grade` of 20 copies of the day's solutions, -j 2
 
+Also `dia3 watch exNN` for ex01–ex05: the time from a save to the verdict on screen (the warm judge).
+
 Runs alternate (floor, check, floor, check, ...) so a busy moment of the machine hits both sides;
 the table shows medians and the ratio. Numbers go in the README, never in timed asserts.
 """
@@ -58,6 +60,53 @@ def grade_copies(n: int) -> tuple[float, str]:
         return elapsed, f"{perfect}/{n} com nota 100"
 
 
+def watch_rechecks(step: str, saves: int) -> list[float]:
+    """Seconds from a save to the verdict on screen, in `dia3 watch` (the warm judge)."""
+    import queue
+    import threading
+
+    from dia3 import exercises
+
+    found = exercises.find(step)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "exercises").mkdir()
+        shutil.copy(REPO / "solutions" / "template.py", root / "template.py")
+        file = root / found.learner_path
+        shutil.copy(REPO / "solutions" / f"{found.name}.py", file)
+        proc = subprocess.Popen([sys.executable, "-m", "dia3.cli", "watch", found.short, "--target", str(root)],
+                                cwd=REPO, env={**ENV, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, encoding="utf-8")
+        lines: queue.Queue = queue.Queue()
+
+        def read() -> None:
+            for line in proc.stdout:
+                lines.put((time.perf_counter(), line))
+
+        def until(text: str, timeout: float = 60) -> float:
+            deadline = time.perf_counter() + timeout
+            while True:
+                at, line = lines.get(timeout=max(0.1, deadline - time.perf_counter()))
+                if text in line:
+                    return at
+
+        threading.Thread(target=read, daemon=True).start()
+        try:
+            until("Observando")
+            time.sleep(2)  # the watcher imports the other steps' libraries once, while the learner reads
+            seconds = []
+            for i in range(saves):
+                source = file.read_text(encoding="utf-8")
+                saved = time.perf_counter()
+                file.write_text(source + f"\n# salvo {i}\n", encoding="utf-8")
+                seconds.append(until("verificações passaram") - saved)
+                until("Observando")
+            return seconds
+        finally:
+            proc.kill()
+            proc.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--vezes", type=int, default=3)
@@ -74,6 +123,10 @@ def main() -> None:
             checks.append(timed(cmd))
         c, f = statistics.median(checks), statistics.median(floors)
         print(f"| `{label}` | {c:.2f} s | `{floor_label}` | {f:.2f} s | {c / f:.1f}× |".replace(".", ","))
+    for step in ("ex01", "ex02", "ex03", "ex04", "ex05"):
+        times = watch_rechecks(step, args.vezes)
+        print(f"| `dia3 watch {step}`: do salvar ao veredito | {statistics.median(times):.2f} s | — | — | "
+              f"meta ≤ 0,5 s |".replace(".", ",", 1))
     if args.turma:
         elapsed, note = grade_copies(args.turma)
         print(f"| `dia3 grade` de {args.turma} cópias do dia inteiro, `-j 2` | {elapsed:.0f} s | — | — | {note} |")

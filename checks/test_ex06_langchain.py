@@ -7,7 +7,12 @@ import time
 
 import pytest
 
-from dia3.assertions import expect_loop_free, expect_model_pieces
+from dia3.assertions import (
+    expect_free_while_thinking,
+    expect_loop_free,
+    expect_model_pieces,
+    while_the_model_thinks,
+)
 from dia3.harness import (
     expect_remote_iterator,
     fail,
@@ -87,13 +92,14 @@ def test_stream_keeps_the_loop_free(exercise, fresh_mock):
 
 @pytest.mark.check("ex06.ask", todo=2)
 def test_ask_returns_the_whole_text(exercise, fresh_mock):
-    fresh_mock.set_scenario(Scenario(first_token_delay=0.6))  # a model that thinks before answering
     started = time.monotonic()
-    with LagProbe(exercise.subject) as lag:
-        got = exercise.call("ask_llm", PROMPT, timeout=8, what="ask_llm (await llm.ainvoke(...))")
+    with LagProbe(exercise.subject) as lag:  # a model that thinks until the judge has looked
+        got, free = while_the_model_thinks(exercise.subject, fresh_mock, lambda: exercise.call(
+            "ask_llm", PROMPT, timeout=8, what="ask_llm (await llm.ainvoke(...))"))
     elapsed = time.monotonic() - started
-    expect_loop_free(lag, elapsed, where="ask_llm", expected="o loop livre durante a espera", window=0.6,
-                     hint="llm.invoke() é síncrono: dentro de async def use await llm.ainvoke(...).")
+    hint = "llm.invoke() é síncrono: dentro de async def use await llm.ainvoke(...)."
+    expect_free_while_thinking(free, where="ask_llm", expected="o loop livre durante a espera", hint=hint, section="4")
+    expect_loop_free(lag, elapsed, where="ask_llm", expected="o loop livre durante a espera", hint=hint)
     want = reply_text(PROMPT, CHECK_DEFAULT_MODEL)
     if fresh_mock.requests and fresh_mock.requests[-1].prompt != PROMPT:
         fail("ask_llm não mandou o prompt recebido ao modelo.", expected=short(PROMPT), got=short(fresh_mock.requests[-1].prompt),

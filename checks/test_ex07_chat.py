@@ -6,7 +6,13 @@ import time
 
 import pytest
 
-from dia3.assertions import expect_loop_free, expect_stream_headers, expect_stream_text
+from dia3.assertions import (
+    expect_free_while_thinking,
+    expect_loop_free,
+    expect_stream_headers,
+    expect_stream_text,
+    while_the_model_thinks,
+)
 from dia3.harness import fail, random_prompt, short
 from dia3.judge import LagProbe
 from dia3.mockllm import Scenario, reply_text, reply_tokens
@@ -29,14 +35,14 @@ def test_chat_stream(ex_api):
 
 @pytest.mark.check("ex07.chat.sem_stream", todo=2)
 def test_chat_without_stream(ex_api, exercise_server, mock):
-    mock.set_scenario(Scenario(first_token_delay=0.6))  # a model that thinks before answering
     for body in ({"prompt": PROMPT, "stream": False}, {"prompt": PROMPT}):
         started = time.monotonic()
-        with LagProbe(exercise_server.subject) as lag:
-            resp = ex_api.post("/chat", body)
+        with LagProbe(exercise_server.subject) as lag:  # a model that thinks until the judge has looked
+            resp, free = while_the_model_thinks(exercise_server.subject, mock, lambda: ex_api.post("/chat", body))
         elapsed = time.monotonic() - started
-        expect_loop_free(lag, elapsed, where="POST /chat sem stream", expected="o loop livre (await llm.ainvoke)",
-                         hint="llm.invoke() é síncrono e para o servidor inteiro: use await llm.ainvoke([...]).", window=0.6)
+        hint = "llm.invoke() é síncrono e para o servidor inteiro: use await llm.ainvoke([...])."
+        expect_free_while_thinking(free, where="POST /chat sem stream", expected="o loop livre (await llm.ainvoke)", hint=hint)
+        expect_loop_free(lag, elapsed, where="POST /chat sem stream", expected="o loop livre (await llm.ainvoke)", hint=hint)
         media = resp.headers.get("content-type", "")
         try:
             data = resp.json()

@@ -310,6 +310,37 @@ def expect_loop_free(lag, elapsed: float, *, where: str, waiting: str = "esperav
         )
 
 
+def while_the_model_thinks(subject, mock, action, *, patience: float = 1.5):
+    """Run ``action()`` (a request or a call that reaches the model) with the model held until the
+    judge has pinged the learner's loop. Returns (what ``action`` returned, whether the loop answered).
+
+    While the model thinks, a free loop (``await llm.ainvoke``) answers a ping at once; a synchronous
+    call (``llm.invoke()``) holds the loop, and the ping, until the model answers — which it does only
+    after the judge has looked. Nothing waits a fixed time on a right answer, and a busy machine cannot
+    fake either verdict. A model never called counts as free (the other checks say what is wrong)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dia3.mockllm import Scenario
+
+    before = len(mock.requests)
+    mock.set_scenario(Scenario(hold_after=0))
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(action)
+        try:
+            called = mock.wait_for(lambda requests: len(requests) > before, timeout=5)
+            free = subject.answers(within=patience) if called else True
+        finally:
+            mock.release()
+        return running.result(), free
+
+
+def expect_free_while_thinking(free: bool, *, where: str, expected: str, hint: str, section: str = "2.1") -> None:
+    if not free:
+        fail(f"{where} travou o event loop enquanto esperava o modelo.",
+             expected=f"{expected}: ele responde na hora",
+             got="o loop não respondeu em 1,5 s enquanto o modelo pensava", hint=hint, section=section)
+
+
 def expect_model_pieces(got: list, want: list[str], *, what: str, section: str) -> None:
     """A generator that relays a model: exactly the model's text pieces, one per chunk, in order."""
     if got == want:

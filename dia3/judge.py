@@ -175,7 +175,12 @@ class Subject:
         if self.proc is not None:
             return self
         config = {"file": str(self.file), "deny": self.deny, "allow": self.allow, "strict": self.strict}
-        self.proc = self._fork() or self._popen()
+        forked = self._fork()
+        if forked is not None:
+            # a fork has its libraries imported already: its own file imports in milliseconds, so
+            # one that has not finished in 8 s is stuck (and the check's own timeout is not reached)
+            self.start_timeout = min(self.start_timeout, 8)
+        self.proc = forked or self._popen()
         self.proc.stdin.write((json.dumps(config) + "\n").encode())
         self.proc.stdin.flush()
         threading.Thread(target=self._read_replies, daemon=True).start()

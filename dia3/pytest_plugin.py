@@ -135,6 +135,7 @@ class LearnerProcess:
         self._served = False
         self.output = ""
         self.pending_todos: set[int] = set()
+        self.stuck_import: SubjectTimeout | None = None
 
     @property
     def subject(self) -> Subject:
@@ -142,8 +143,14 @@ class LearnerProcess:
             if self._subject is not None:
                 self._subject.kill()
             self._subject = None
+            if self.stuck_import is not None:  # it did not finish importing once: the next checks fail at once
+                raise self.stuck_import
             subject = new_subject(self.path, self.env, self.target, self.allow)
-            subject.start()  # ImportFailed / SubjectDied / SubjectTimeout: reported by makereport
+            try:
+                subject.start()  # ImportFailed / SubjectDied / SubjectTimeout: reported by makereport
+            except SubjectTimeout as err:
+                self.stuck_import = err
+                raise
             self._subject = subject
             self.output = str((subject.ready or {}).get("output", ""))
             # A scaffold announces unfinished module-level steps at import ("TODO 1 pendente: ...").
@@ -386,6 +393,19 @@ def _subject_message(err: BaseException, filename: str) -> str:
     return f"{filename}: {err}"
 
 
+def _timeout_message(raised: BaseException, item: pytest.Item, filename: str) -> str:
+    seconds = str(raised).removeprefix("Timeout >").removesuffix("s").removesuffix(".0").replace(".", ",")
+    step = step_of(item)
+    section = "8" if step is None or step.name == "template" else step.section
+    return (
+        f"{filename}: a verificação passou do tempo ({seconds} s) esperando o seu código.\n"
+        "  Esperado: uma resposta em poucos segundos\n"
+        "  Recebido: nada: o código ficou parado (uma importação que não termina, um laço sem await, um await que nunca volta)\n"
+        f"  Dica: rode `python {filename}` e veja se ele termina de carregar; procure um `while True` sem await.\n"
+        f"  Leia: {ref(section)}"
+    )
+
+
 def _learner_error_message(exc: LearnerError, item: pytest.Item) -> str:
     if exc.todo is not None:
         text = exc.message.removesuffix(".")
@@ -437,6 +457,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             cause = {ImportFailed: "import", SubjectTimeout: "timeout", SubjectDied: "died"}.get(type(raised), "subject")
             if getattr(raised, "during_import", False) or getattr(raised, "what", "") == "importar o arquivo":
                 cause = "import"
+        elif isinstance(raised, pytest.fail.Exception) and str(raised).startswith("Timeout >"):  # pytest-timeout
+            message, cause = _timeout_message(raised, item, filename), "timeout"
         else:
             message = _message_of(report)
             if message.startswith("Falta fazer"):

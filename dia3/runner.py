@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -92,6 +93,10 @@ def run_checks(names: list[str], target: str | None, timeout: int = 30, only: st
         "--rootdir", str(CHECKS_DIR),
         f"--timeout={timeout}",
     ]
+    # A fresh scratch folder per run, removed at the end: pytest's numbered folders would have it
+    # sweep older runs' folders at every session end (half a second of rmtree per run).
+    scratch = Path(tempfile.mkdtemp(prefix="dia3-check-"))
+    args.append(f"--basetemp={scratch / 'tmp'}")
     if target:
         args.append(f"--target={target}")
     if only:
@@ -104,6 +109,7 @@ def run_checks(names: list[str], target: str | None, timeout: int = 30, only: st
     try:
         code = pytest.main(args)
     finally:
+        shutil.rmtree(scratch, ignore_errors=True)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import queue
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -23,12 +26,58 @@ def run_dia3(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
     )
 
 
-def check_records(*args: str) -> list[dict]:
-    proc = run_dia3("check", "--json", *args)
+class WarmJudge:
+    """This worker's `dia3 check` process, kept warm between requests (tests/warm_judge.py)."""
+
+    def __init__(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LANGCHAIN_", "LANGSMITH_"))}
+        env["PYTHONIOENCODING"] = "utf-8"
+        self.stderr = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen([sys.executable, str(REPO / "tests" / "warm_judge.py")], cwd=REPO, env=env,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
+                                     text=True, encoding="utf-8")
+        self.replies: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.replies.put(json.loads(line))
+        self.replies.put(None)
+
+    def check(self, args: list[str], timeout: float) -> tuple[object, str]:
+        self.proc.stdin.write(json.dumps(args) + "\n")
+        self.proc.stdin.flush()
+        try:
+            reply = self.replies.get(timeout=timeout)
+        except queue.Empty:
+            reply = None
+        if reply is None:
+            self.close()
+            self.stderr.seek(0)
+            pytest.fail(f"o juiz aquecido não respondeu a dia3 check {' '.join(args)}:\n"
+                        + self.stderr.read().decode("utf-8", "replace")[-3000:])
+        return reply["code"], reply["stdout"]
+
+    def close(self) -> None:
+        from dia3.procs import kill_tree
+
+        kill_tree(self.proc.pid)
+
+
+_warm: WarmJudge | None = None
+
+
+def check_records(*args: str, timeout: float = 240) -> list[dict]:
+    """`dia3 check --json *args`, answered by this worker's warm judge (a new one if the last died)."""
+    global _warm
+    if _warm is None or _warm.proc.poll() is not None:
+        _warm = WarmJudge()
+        atexit.register(_warm.close)
+    code, stdout = _warm.check(list(args), timeout)
     try:
-        return json.loads(proc.stdout)
+        return json.loads(stdout)
     except json.JSONDecodeError:
-        pytest.fail(f"dia3 check --json não devolveu JSON (saída {proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
+        pytest.fail(f"dia3 check --json não devolveu JSON (saída {code}):\n{stdout[-2000:]}")
 
 
 @pytest.fixture(scope="session")
