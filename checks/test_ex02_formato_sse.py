@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from dia3.harness import fail, short
@@ -88,36 +88,67 @@ class _Mismatch(Exception):
     """A counterexample found by hypothesis: (fields, data, text sent, what the client read, what it should)."""
 
 
+_SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, database=None, report_multiple_bugs=False,
+                     suppress_health_check=list(HealthCheck))
+_INPUTS = given(data=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+                | st.lists(st.sampled_from(["a", " b", "\n", "\r", "\r\n", "", "ç", "🚀", ":", "data: x"])).map("".join),
+                event=st.none() | _names.filter(lambda s: s.strip() == s),
+                id=st.none() | _ids)
+_SEED = seed(20261124)  # one seed for both below: the same inputs, in the same order
+_tried: list[tuple] = []
+
+
+def _inputs_tried() -> list[tuple]:
+    """The inputs hypothesis tries when none fails. It is derandomized, so they are the same at every
+    run: recorded once per judge process, then replayed (`dia3 watch` does not generate them again at
+    each save). A failing input is then handed back to hypothesis to shrink: the same verdict."""
+    if not _tried:
+        @_SEED
+        @_SETTINGS
+        @_INPUTS
+        def record(data, event, id):
+            _tried.append((data, event, id))
+
+        record()
+    return _tried
+
+
+def _mismatch(exercise, data, event, id) -> tuple | None:
+    fields = {k: v for k, v in (("event", event), ("id", id)) if v is not None}
+    text = exercise.format_sse(data, **fields)
+    events, _ = parse(text)
+    # an empty id and no id line both leave the browser without an id: either way is right
+    got = [(e.data, e.event, e.id or None) for e in events]
+    want = [(_expected_data(data), event or "message", id or None)]
+    return None if got == want else (fields, data, text, got, want)
+
+
 @pytest.mark.check("ex02.format.qualquer_texto", todo=1)
 def test_round_trip_any_text(exercise):
     """Property: any text (\\r, \\n, empty lines, unicode) comes back as the browser reads it."""
     exercise.format_sse("x")  # an unfinished TODO shows as itself, not inside hypothesis' report
+    first = next((found for inputs in _inputs_tried() if (found := _mismatch(exercise, *inputs))), None)
+    if first is None:
+        return
 
-    @settings(max_examples=300, deadline=None, derandomize=True, database=None, report_multiple_bugs=False,
-              suppress_health_check=list(HealthCheck))
-    @given(data=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
-           | st.lists(st.sampled_from(["a", " b", "\n", "\r", "\r\n", "", "ç", "🚀", ":", "data: x"])).map("".join),
-           event=st.none() | _names.filter(lambda s: s.strip() == s),
-           id=st.none() | _ids)
+    @_SEED
+    @_SETTINGS
+    @_INPUTS
     def property_holds(data, event, id):
-        fields = {k: v for k, v in (("event", event), ("id", id)) if v is not None}
-        text = exercise.format_sse(data, **fields)
-        events, _ = parse(text)
-        # an empty id and no id line both leave the browser without an id: either way is right
-        got = [(e.data, e.event, e.id or None) for e in events]
-        want = [(_expected_data(data), event or "message", id or None)]
-        if got != want:  # not `assert`: pytest rewrites assertions and would replace these values
-            raise _Mismatch(fields, data, text, got, want)
+        found = _mismatch(exercise, data, event, id)
+        if found:  # not `assert`: pytest rewrites assertions and would replace these values
+            raise _Mismatch(*found)
 
     try:
-        property_holds()
+        property_holds()  # the smallest failing input, for the message
+        fields, data, text, got, want = first
     except _Mismatch as err:
         fields, data, text, got, want = err.args
-        fail("Um texto não voltou igual depois de passar pelo SSE (menor exemplo que achei):",
-             expected=f"format_sse({data!r}{''.join(f', {k}={v!r}' for k, v in fields.items())}) → um evento com data {want[0][0]!r}",
-             got=f"enviado {short(text)} → o cliente leu {short(got)}",
-             hint="uma linha 'data: ' por linha do texto (quebras \\r\\n, \\r e \\n), e uma linha vazia no fim.",
-             section="3.2")
+    fail("Um texto não voltou igual depois de passar pelo SSE (menor exemplo que achei):",
+         expected=f"format_sse({data!r}{''.join(f', {k}={v!r}' for k, v in fields.items())}) → um evento com data {want[0][0]!r}",
+         got=f"enviado {short(text)} → o cliente leu {short(got)}",
+         hint="uma linha 'data: ' por linha do texto (quebras \\r\\n, \\r e \\n), e uma linha vazia no fim.",
+         section="3.2")
 
 
 @pytest.mark.check("ex02.comentario", todo=2)
