@@ -16,6 +16,25 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+# Modules whose module-scoped fixture grades a whole class (or starts a browser): all their tests
+# go to one xdist worker, so that work is done once, not once per worker.
+ONE_WORKER = ("test_cheats.py", "test_corpus_cheats.py", "test_grade.py", "test_browser.py")
+
+
+def pytest_xdist_make_scheduler(config, log):
+    # Why not `--dist loadgroup`: xdist 3.8 marks the group in `item._nodeid`, which pytest 9 no
+    # longer reads, so the groups are silently ignored. A scope per module for these files, and a
+    # scope per test for the others (spread like `--dist load`), does the same.
+    from xdist.scheduler import LoadScopeScheduling
+
+    class OneWorkerPerClass(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module.endswith(ONE_WORKER) else nodeid
+
+    return OneWorkerPerClass(config, log)
+
+
 def run_dia3(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
     """Run the CLI as a learner would (a fresh process), with no real key in sight."""
     env = {k: v for k, v in __import__("os").environ.items() if not k.startswith(("OPENAI_", "LANGCHAIN_", "LANGSMITH_"))}

@@ -14,7 +14,7 @@ import pytest
 import corpus_cheats as cc
 from conftest import run_dia3
 
-pytestmark = [pytest.mark.timeout(1200), pytest.mark.xdist_group("turma_hostil")]  # one worker grades the batch once
+pytestmark = pytest.mark.timeout(1200)
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,6 @@ STEPS = "template,ex01"  # the whole day takes longer; two steps show every stat
 BUDGET = "40"  # the slowest good submission takes ~9 s alone
 
 
-pytestmark = pytest.mark.xdist_group("turma")  # one worker grades the class once
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     turma = build(tmp_path_factory.mktemp("turma"))
