@@ -318,6 +318,7 @@ def while_the_model_thinks(subject, mock, action, *, patience: float = 1.5):
     call (``llm.invoke()``) holds the loop, and the ping, until the model answers — which it does only
     after the judge has looked. Nothing waits a fixed time on a right answer, and a busy machine cannot
     fake either verdict. A model never called counts as free (the other checks say what is wrong)."""
+    import time
     from concurrent.futures import ThreadPoolExecutor
 
     from dia3.mockllm import Scenario
@@ -327,7 +328,11 @@ def while_the_model_thinks(subject, mock, action, *, patience: float = 1.5):
     with ThreadPoolExecutor(1) as pool:
         running = pool.submit(action)
         try:
-            called = mock.wait_for(lambda requests: len(requests) > before, timeout=5)
+            # until the model is called, or the action ends without calling it (a TODO, an error)
+            deadline = time.monotonic() + 5
+            called = False
+            while not called and not running.done() and time.monotonic() < deadline:
+                called = mock.wait_for(lambda requests: len(requests) > before, timeout=0.02)
             free = subject.answers(within=patience) if called else True
         finally:
             mock.release()
