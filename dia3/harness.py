@@ -136,22 +136,23 @@ class Api:
         try:
             return self.client.post(path, json=json, headers=headers, **kw)
         except httpx.TransportError as exc:
-            if not isinstance(exc, httpx.ReadTimeout):
-                fail(
-                    f"POST {path}: o servidor fechou a conexão sem responder.",
-                    expected="uma resposta HTTP",
-                    got=f"{type(exc).__name__}: {exc}",
-                    hint="veja a exceção do servidor abaixo (ou no terminal do uvicorn).",
-                    section="8",
-                )
+            error = exc  # failed below, outside the except: the message must not carry httpx's chain
+        if not isinstance(error, httpx.ReadTimeout):
             fail(
-                f"POST {path} não respondeu em {self.read_timeout:.0f} s.",
-                expected="uma resposta",
-                got="silêncio (o servidor travou?)",
-                hint="procure um await que nunca termina ou um laço infinito.",
+                f"POST {path}: o servidor fechou a conexão sem responder.",
+                expected="uma resposta HTTP",
+                got=f"{type(error).__name__}: {error}",
+                hint="veja a exceção do servidor abaixo (ou no terminal do uvicorn).",
                 section="8",
             )
-            raise  # unreachable
+        fail(
+            f"POST {path} não respondeu em {self.read_timeout:.0f} s.",
+            expected="uma resposta",
+            got="silêncio (o servidor travou?)",
+            hint="procure um await que nunca termina ou um laço infinito.",
+            section="8",
+        )
+        raise AssertionError("unreachable")
 
     def stream(
         self,

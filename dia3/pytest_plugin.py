@@ -177,6 +177,13 @@ class LearnerProcess:
             raise AttributeError(name)
         return lambda *args, **kwargs: self.subject.call(name, *args, **kwargs)
 
+    def responsive(self) -> "LearnerProcess":
+        """A subject an earlier check left with a frozen loop (a `while True` without await) is
+        replaced: this check judges the learner's code afresh instead of failing on that freeze."""
+        if self._subject is not None and self._subject.alive and not self._subject.answers(within=1.0):
+            self.stop()
+        return self
+
     def stop(self) -> None:
         if self._subject is not None:
             self._subject.kill()
@@ -313,7 +320,7 @@ def fresh_mock(mock: MockLLM, check_env: dict[str, str]) -> MockLLM:
 @pytest.fixture
 def ex_api(exercise_server: LearnerProcess, check_env: dict[str, str], fresh_mock: MockLLM) -> Api:
     """Like ``api``, for the app of an exercise."""
-    client = Api(exercise_server.url, check_env["JWT_SECRET_KEY"])
+    client = Api(exercise_server.responsive().url, check_env["JWT_SECRET_KEY"])
     yield client
     client.client.close()
 
@@ -341,7 +348,7 @@ def _pending_todo_guard(request: pytest.FixtureRequest) -> None:
 @pytest.fixture
 def api(app_server: LearnerProcess, check_env: dict[str, str], fresh_mock: MockLLM) -> Api:
     """An HTTP client for the learner's template.py app; the mock starts each check afresh."""
-    client = Api(app_server.url, check_env["JWT_SECRET_KEY"])
+    client = Api(app_server.responsive().url, check_env["JWT_SECRET_KEY"])
     yield client
     client.client.close()
 
@@ -357,6 +364,8 @@ def pytest_runtest_call(item: pytest.Item):
     server = funcargs.get("app_server") or funcargs.get("exercise_server")  # set up by `api` / `ex_api`
     if server is None and ("api" in funcargs or "ex_api" in funcargs):
         server = funcargs.get("learner") or funcargs.get("exercise")
+    elif server is None and isinstance(funcargs.get("exercise") or funcargs.get("learner"), LearnerProcess):
+        server = (funcargs.get("exercise") or funcargs.get("learner")).responsive()  # calls only: no URL to keep
     if server is not None:
         item.stash[_process_key] = server
         try:
@@ -468,7 +477,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         item.stash[_cause_key] = cause
         process = item.stash.get(_process_key, None)
         errors: list[LearnerError] = []
-        if process is not None and process._subject is not None and process._subject.alive:
+        # (a frozen loop cannot report anything: ask only a subject that still answers)
+        if process is not None and process._subject is not None and process._subject.alive \
+                and process._subject.answers(within=0.5):
             errors = process._subject.settle(2)
         todo = [e for e in errors if e.todo is not None]
         other = [e for e in errors if e.todo is None]
