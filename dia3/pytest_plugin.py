@@ -180,7 +180,8 @@ class LearnerProcess:
     def responsive(self) -> "LearnerProcess":
         """A subject an earlier check left with a frozen loop (a `while True` without await) is
         replaced: this check judges the learner's code afresh instead of failing on that freeze."""
-        if self._subject is not None and self._subject.alive and not self._subject.answers(within=1.0):
+        # 0.25 s: an idle loop answers in a millisecond; a false alarm only costs a fresh subject
+        if self._subject is not None and self._subject.alive and not self._subject.answers(within=0.25):
             self.stop()
         return self
 
