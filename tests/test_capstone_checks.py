@@ -76,3 +76,18 @@ def test_a_hanging_generator_fails_its_check_not_the_run(tmp_path):
     assert by_id["login.ok"]["passed"]
     assert not by_id["generate.done[/api/generate]"]["passed"]
     assert "sem mandar nada" in by_id["generate.done[/api/generate]"]["message"] or "[DONE]" in by_id["generate.done[/api/generate]"]["message"]
+
+
+def test_a_loop_frozen_by_one_check_does_not_fail_the_next(tmp_path):
+    """`while True: pass` in stream_llm freezes the whole server at the first stream; /chat without
+    stream never calls stream_llm, so its checks (later in the run) get a fresh subject and pass."""
+    source = (REPO / "solutions" / "template.py").read_text(encoding="utf-8")
+    line = "    llm = ChatOpenAI(model=model or DEFAULT_MODEL, streaming=True)\n"
+    assert line in source
+    frozen = source.replace(line, "    while True:  # sem await: o event loop nunca mais roda\n        pass\n" + line, 1)
+    (tmp_path / "template.py").write_text(frozen, encoding="utf-8")
+    records = check_records("template", "--target", str(tmp_path), "--only", "generate.done,chat.sem_stream")
+    by_id = {r["id"]: r for r in records}
+    assert not by_id["generate.done[/api/generate]"]["passed"]
+    assert [r["id"] for r in records if r["id"].startswith("chat.sem_stream") and not r["passed"]] == []
+    assert "Traceback" not in "".join(r["message"] for r in records)
