@@ -88,7 +88,7 @@ class _Mismatch(Exception):
     """A counterexample found by hypothesis: (fields, data, text sent, what the client read, what it should)."""
 
 
-_SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, database=None, report_multiple_bugs=False,
+_SETTINGS = settings(max_examples=300, deadline=None, database=None, report_multiple_bugs=False,
                      suppress_health_check=list(HealthCheck))
 _INPUTS = given(data=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
                 | st.lists(st.sampled_from(["a", " b", "\n", "\r", "\r\n", "", "ç", "🚀", ":", "data: x"])).map("".join),

@@ -226,12 +226,6 @@ class Child:
             raise subprocess.TimeoutExpired("dia3.subject", timeout or 0)
         return self.returncode  # type: ignore[return-value]
 
-    def kill(self) -> None:
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except OSError:
-            pass
-
 
 class Zygote:
     """The judge's handle on its zygote: ``spawn`` gives a ``Child``, or None when it cannot."""
