@@ -4,16 +4,19 @@ For each submission (a folder, or a .zip of one):
 
 1. **Copy, bounded.** Regular files only (a symlink is never followed: not to /dev/urandom, not to
    /etc/passwd), at most ``MAX_FILES`` files and ``MAX_BYTES`` bytes, inside the time budget.
-2. **Judge apart.** ``python -m dia3.cli check --records FILE`` runs the kit's checks (never a
-   copy the learner may have edited); it never imports learner code, which runs in subject
-   processes it starts (``dia3.subject``) with a memory cap, as an unprivileged user when the
-   grader runs as root, fenced off the kit's solutions, the other submissions and the reports.
+2. **Judge apart.** A lane judge (``python -m dia3.lane``, one per ``--jobs`` worker, kept warm
+   from one submission to the next) runs the kit's checks (never a copy the learner may have
+   edited); it never imports learner code, which runs in subject processes it starts
+   (``dia3.subject``) with a memory cap, as an unprivileged user when the grader runs as root,
+   fenced off the kit's solutions, the other submissions and the reports.
 3. **Signed records.** The judge writes each record as its check ends, signed with a key the
-   grader hands it over stdin; a forged, changed or replayed line voids the submission, and the
-   lines written before a timeout still count (partial credit).
-4. **Nothing survives.** The judge's whole process tree is killed, then any process that carries
-   the submission's marker in its environment (a child that called ``setsid``), then, as root,
-   any process of the unprivileged user started during the batch.
+   grader hands it over stdin with the submission; a forged, changed or replayed line voids the
+   submission, and the lines written before a timeout still count (partial credit).
+4. **Nothing survives.** After each submission the lane kills every process under it but its
+   zygote (it is a child subreaper: double-forked children come back under it), and the grader
+   kills any process that carries the submission's marker in its environment; a submission that
+   runs out of time takes its whole lane with it (a fresh lane judges the next one). At the end,
+   as root, any process of the unprivileged user started during the batch is killed too.
 5. **Reports by the grader only**, validated, with every string made printable UTF-8, written
    atomically at the end; one submission's failure never stops the batch.
 
@@ -30,6 +33,7 @@ import hmac
 import io
 import json
 import os
+import queue
 import secrets
 import shutil
 import stat
@@ -229,9 +233,11 @@ def prepare(source: Path, target: Path, deadline: float) -> tuple[Path, list[str
 def _sandbox_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("OPENAI_", "LANGCHAIN_", "LANGSMITH_", "AZURE_", "ANTHROPIC_", "DIA3_"))}
-    dead = "http://127.0.0.1:9"  # discard port: a library that ignores NO_PROXY still goes nowhere
-    env.update(HOME=str(home), HTTP_PROXY=dead, HTTPS_PROXY=dead, ALL_PROXY=dead, http_proxy=dead, https_proxy=dead,
-               NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost", PYTHONIOENCODING="utf-8",
+    # No proxy variables, not even a dead one: the subject's guard refuses any address but this
+    # machine's, for every library (a dead proxy only covered HTTP clients that read it, and made
+    # httpx build three more TLS contexts per client: 1.5 CPU-s per submission).
+    env = {k: v for k, v in env.items() if k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
+    env.update(HOME=str(home), NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost", PYTHONIOENCODING="utf-8",
                PYTHONDONTWRITEBYTECODE="1", HF_HUB_OFFLINE="1", TMPDIR=str(home))
     return env
 
@@ -286,7 +292,7 @@ class Batch:
     user: str | None
     memory: int
     started: float = field(default_factory=time.time)
-    running: dict[int, str] = field(default_factory=dict)  # judge pid → marker
+    running: dict[int, tuple] = field(default_factory=dict)  # id(lane) → (lane, submission marker)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -303,9 +309,107 @@ def _as_subject_user(path: Path, user: str | None) -> None:
             os.chown(os.path.join(dirpath, name), pw.pw_uid, pw.pw_gid)
 
 
-def grade_one(source: Path, budget: float, steps: list[str], batch: Batch) -> Submission:
+class Lane:
+    """One warm judge (``dia3.lane``) that grades this worker's submissions one after another.
+
+    Started at its first submission, and again after one that ran out of time (the grader kills
+    the whole lane then, with everything it started)."""
+
+    def __init__(self, batch: Batch, steps: list[str]) -> None:
+        self.batch = batch
+        self.steps = steps
+        self.proc: subprocess.Popen | None = None
+        self.kept = bytearray()  # the end of what the lane printed during the current submission
+        self.replies: list[dict] = []
+        self.cond = threading.Condition()
+        self.home: Path | None = None
+
+    def _start(self) -> None:
+        self.home = Path(tempfile.mkdtemp(prefix="juiz-", dir=self.batch.root))  # 0700: the judge's only
+        env = _sandbox_env(self.home)
+        env.update(DIA3_SUBJECT_MEMORY=str(self.batch.memory),
+                   DIA3_DENY=os.pathsep.join(str(p) for p in [*self.batch.deny, self.batch.root]))
+        if self.batch.user:
+            env["DIA3_SUBJECT_USER"] = self.batch.user
+        popen_kw = {"start_new_session": True} if os.name == "posix" else {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+        self.proc = subprocess.Popen([sys.executable, "-m", "dia3.lane", *self.steps], cwd=self.home, env=env,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen_kw)
+        # each judge its own list and buffer: a killed judge's readers never write into the next one's
+        self.replies, self.kept = [], bytearray()
+        threading.Thread(target=self._read_replies, args=(self.proc.stdout, self.replies), daemon=True).start()
+        threading.Thread(target=_tail_reader, args=(self.proc.stderr, self.kept), daemon=True).start()
+
+    def _read_replies(self, stream, replies: list[dict]) -> None:
+        try:
+            for line in stream:
+                try:
+                    message = json.loads(line)
+                except ValueError:
+                    message = {}
+                with self.cond:
+                    replies.append(message if isinstance(message, dict) else {})
+                    self.cond.notify_all()
+        except (OSError, ValueError):  # closed under us: the lane was killed
+            pass
+        with self.cond:
+            replies.append({"closed": True})
+            self.cond.notify_all()
+
+    def _next_reply(self, deadline: float) -> dict | None:
+        with self.cond:
+            self.cond.wait_for(lambda: self.replies, max(0.0, deadline - time.monotonic()))
+            return self.replies.pop(0) if self.replies else None
+
+    def run(self, request: dict, deadline: float) -> int | None:
+        """The judge's exit code for this submission; None when it ran out of time (the lane is then
+        killed); a negative number when the lane died."""
+        del self.kept[:]
+        if self.proc is None or self.proc.poll() is not None:
+            self.close()
+            self._start()
+            ready = self._next_reply(deadline)
+            if ready is None or not ready.get("ready"):
+                code = None if ready is None else (self.proc.poll() if self.proc.poll() is not None else -1)
+                self.close()
+                return code
+        try:
+            self.proc.stdin.write(json.dumps(request).encode() + b"\n")
+            self.proc.stdin.flush()
+        except OSError:
+            self.close()
+            return -1
+        reply = self._next_reply(deadline)
+        if reply is None or "code" not in reply:
+            died = reply is not None
+            code = self.proc.poll()
+            self.close()
+            return (code if code is not None else -1) if died else None
+        return int(reply["code"]) if isinstance(reply["code"], int) else -1
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+    def close(self) -> None:
+        from dia3.procs import kill_tree
+
+        if self.proc is not None:
+            kill_tree(self.proc.pid)  # the judge, its zygote and any subject left
+            self.proc.wait()
+            for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+            self.proc = None
+        if self.home is not None:
+            shutil.rmtree(self.home, ignore_errors=True)
+            self.home = None
+
+
+def grade_one(source: Path, budget: float, steps: list[str], batch: Batch, lane: Lane) -> Submission:
+    from dia3.procs import sweep
     from dia3.runner import complete, expected_checks
-    from dia3.procs import kill_tree, sweep
 
     start = time.monotonic()
     deadline = start + budget
@@ -327,38 +431,17 @@ def grade_one(source: Path, budget: float, steps: list[str], batch: Batch) -> Su
         records_path = judge_dir / "registros.jsonl"
         key = secrets.token_bytes(32)
         marker = secrets.token_hex(12)
-        env = _sandbox_env(judge_dir)
-        env.update(DIA3_SUBMISSION=marker, DIA3_SUBJECT_MEMORY=str(batch.memory),
-                   DIA3_DENY=os.pathsep.join(str(p) for p in [*batch.deny, batch.root]),
-                   DIA3_ALLOW=str(scratch / "entrega"))
-        if batch.user:
-            env["DIA3_SUBJECT_USER"] = batch.user
-        cmd = [sys.executable, "-m", "dia3.cli", "check", *steps, "--target", str(target), "--records", str(records_path)]
-        kept = bytearray()
-        popen_kw = {"start_new_session": True} if os.name == "posix" else {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
-        proc = subprocess.Popen(cmd, cwd=judge_dir, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, **popen_kw)
+        request = {"steps": steps or _all_steps(), "target": str(target), "records": str(records_path),
+                   "key": key.hex(), "env": {"DIA3_SUBMISSION": marker, "DIA3_ALLOW": str(scratch / "entrega")}}
         with batch.lock:
-            batch.running[proc.pid] = marker
-        reader = threading.Thread(target=_tail_reader, args=(proc.stdout, kept), daemon=True)
-        reader.start()
+            batch.running[id(lane)] = (lane, marker)
         try:
-            proc.stdin.write(key.hex().encode() + b"\n")
-            proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            code = None
+            code = lane.run(request, deadline)
         finally:
-            kill_tree(proc.pid)  # the judge and its subjects
             sweep("DIA3_SUBMISSION", marker)  # children that left the tree (setsid, double fork)
-            proc.wait()
             with batch.lock:
-                batch.running.pop(proc.pid, None)
-        reader.join(5)
-        tail = printable(kept.decode("utf-8", "replace")[-2000:])
+                batch.running.pop(id(lane), None)
+        tail = printable(lane.kept.decode("utf-8", "replace")[-2000:])
         seconds = round(time.monotonic() - start, 1)
         records, ended, tampered = read_signed(records_path, key)
     finally:
@@ -389,9 +472,12 @@ def _all_steps() -> list[str]:
 
 
 def _tail_reader(stream, keep: bytearray) -> None:
-    for chunk in iter(lambda: stream.read(65536), b""):
-        keep.extend(chunk)
-        del keep[:-OUTPUT_TAIL]
+    try:
+        for chunk in iter(lambda: stream.read1(65536), b""):
+            keep.extend(chunk)
+            del keep[:-OUTPUT_TAIL]
+    except (OSError, ValueError):  # closed under us: the lane was killed
+        pass
 
 
 def score(sub: Submission, weights: dict[str, dict]) -> None:
@@ -447,8 +533,20 @@ def grade(folder: Path, out: Path, *, budget: float = 120, jobs: int | None = No
                   memory=SUBJECT_MEMORY)
     protected = _protect(REPO_ROOT / "solutions") if user else None
     pool = ThreadPoolExecutor(max_workers=jobs)
+    lanes: queue.SimpleQueue[Lane] = queue.SimpleQueue()
+    all_lanes = [Lane(batch, steps or []) for _ in range(jobs)]
+    for lane in all_lanes:
+        lanes.put(lane)
+
+    def one(src: Path) -> Submission:
+        lane = lanes.get()  # as many lanes as workers: never waits
+        try:
+            return grade_one(src, budget, steps or [], batch, lane)
+        finally:
+            lanes.put(lane)
+
     try:
-        futures = {pool.submit(grade_one, src, budget, steps or [], batch): src for src in sources}
+        futures = {pool.submit(one, src): src for src in sources}
         for future in as_completed(futures):
             src = futures[future]
             try:
@@ -462,13 +560,16 @@ def grade(folder: Path, out: Path, *, budget: float = 120, jobs: int | None = No
     except BaseException:  # Ctrl+C or SIGTERM: stop every checker still running, then leave
         pool.shutdown(wait=False, cancel_futures=True)
         with batch.lock:
-            running = dict(batch.running)
-        for pid, marker in running.items():
-            kill_tree(pid)
+            running = list(batch.running.values())
+        for lane, marker in running:
+            if lane.pid is not None:
+                kill_tree(lane.pid)
             sweep("DIA3_SUBMISSION", marker)
         raise
     finally:
         pool.shutdown(wait=False)
+        for lane in all_lanes:
+            lane.close()
         if user:
             import pwd
 

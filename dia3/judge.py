@@ -104,7 +104,8 @@ def decode(value: Any) -> Any:
 def base_env() -> dict[str, str]:
     """A subject's environment before the check's own values: the judge's, minus real keys and tracing."""
     drop = ("OPENAI_", "LANGCHAIN_", "LANGSMITH_", "AZURE_", "ANTHROPIC_", "PYTEST_", "DIA3_", "HYPOTHESIS_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)
+           and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}  # a subject only talks to 127.0.0.1
     env["PYTHONIOENCODING"] = "utf-8"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     if os.environ.get("DIA3_SUBMISSION"):  # dia3 grade's marker: finds the subject's children later

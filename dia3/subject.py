@@ -23,6 +23,7 @@ learner's ``print``s; a line-delimited JSON loop over two pipes is the smallest 
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import json
 import os
@@ -148,11 +149,17 @@ def describe(exc: BaseException, learner_file: str) -> dict:
     return {"type": type(inner).__name__, "message": message[:MAX_TEXT], "where": where, "todo": todo}
 
 
-def _same_file(a: str, b: str) -> bool:
+@functools.lru_cache(maxsize=4096)
+def _real(path: str) -> str:
+    """A code object's file, resolved once: the task factory asks for every task created."""
     try:
-        return os.path.realpath(a) == b
+        return os.path.realpath(path)
     except (OSError, ValueError):
-        return False
+        return ""
+
+
+def _same_file(a: str, b: str) -> bool:
+    return bool(b) and _real(a) == b
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,6 +168,8 @@ def _same_file(a: str, b: str) -> bool:
 
 PROCESS_EVENTS = {"subprocess.Popen", "os.system", "os.exec", "os.spawn", "os.posix_spawn", "os.fork", "os.forkpty", "pty.spawn"}
 NATIVE_EVENTS = {"ctypes.dlopen", "ctypes.dlsym", "ctypes.dlsym/handle", "ctypes.PyObj_FromPtr"}
+NET_EVENTS = {"socket.connect", "socket.sendto", "socket.sendmsg", "socket.getaddrinfo", "socket.gethostbyname",
+              "socket.gethostbyname_ex", "socket.gethostbyaddr", "socket.getnameinfo"}
 PATH_EVENTS = {"open", "os.listdir", "os.scandir", "shutil.copyfile", "shutil.copytree", "os.rename", "os.remove", "os.truncate"}
 
 
@@ -175,9 +184,35 @@ def system_roots() -> list[str]:
     return [r for r in roots if r]
 
 
+def _loopback(host) -> bool:
+    if host is None:
+        return True
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    if not isinstance(host, str):
+        return False
+    host = host.strip("[]").lower()
+    return host in ("localhost", "::1", "0:0:0:0:0:0:0:1") or host.startswith(("127.", "::ffff:127.")) or host.endswith(".localhost")
+
+
+def _local(event: str, args: tuple) -> bool:
+    """Is this network event about this machine only? (loopback addresses and names, Unix sockets)"""
+    if event in ("socket.connect", "socket.sendto", "socket.sendmsg"):
+        address = args[-1] if args else None
+        if address is None or isinstance(address, (str, bytes)):  # a Unix socket's path, or no address
+            return True
+        return isinstance(address, tuple) and bool(address) and _loopback(address[0])
+    if event == "socket.getnameinfo":
+        address = args[0] if args else None
+        return isinstance(address, tuple) and bool(address) and _loopback(address[0])
+    return _loopback(args[0] if args else None)
+
+
 def install_guard(deny: list[str], allow: list[str], strict: bool = False) -> None:
-    """An audit hook (PEP 578; once added it cannot be removed) that refuses to start processes
-    and to touch the folders the judge named (the kit's solutions, other submissions, reports).
+    """An audit hook (PEP 578; once added it cannot be removed) that refuses to start processes,
+    to talk to any machine but this one (the checks' LLM is a mock on 127.0.0.1: a request meant
+    for api.openai.com is refused at once, whatever library makes it) and to touch the folders the
+    judge named (the kit's solutions, other submissions, reports).
     ``strict`` (`dia3 grade`): only the learner's own folder and the system's may be touched at all.
 
     It is a Python-level fence, not an OS sandbox: `dia3 grade` adds OS limits on top of it."""
@@ -189,6 +224,8 @@ def install_guard(deny: list[str], allow: list[str], strict: bool = False) -> No
         return any(path == r or path.startswith(r + os.sep) for r in roots)
 
     def guard(event: str, args: tuple) -> None:
+        if event in NET_EVENTS and not _local(event, args):
+            raise ConnectionRefusedError(f"dia3: durante as verificações o código só fala com 127.0.0.1 ({event} {args[-1]!r:.80})")
         if event in PROCESS_EVENTS:
             raise PermissionError("dia3: o código corrigido não pode criar processos")
         if event in NATIVE_EVENTS:  # calling C directly would step around this fence (fork, exec…)

@@ -34,7 +34,8 @@ from typing import Any
 KNOWN = ["dia3.subject", "dia3.loader", "asyncio", "logging", "json", "secrets", "warnings", "typing",
          "pydantic", "starlette.responses", "fastapi", "fastapi.security", "uvicorn", "h11", "httpx",
          "dotenv", "jose", "jose.jwt", "passlib.context", "bcrypt", "sse_starlette", "openai",
-         "langchain_core", "langchain_core.messages", "langchain_openai", "langchain"]
+         "langchain_core", "langchain_core.messages", "langchain_core.tools", "langchain_openai", "langchain",
+         "langchain.agents"]
 ALWAYS = ["dia3.subject", "dia3.loader", "asyncio", "logging", "json"]
 # What a library imports only at its first use (langchain-openai: at the first call to the model),
 # measured with sys.modules before and after one astream: a child forked after these pays nothing.
