@@ -11,6 +11,7 @@ from dia3.assertions import (
     expect_free_while_thinking,
     expect_loop_free,
     expect_model_pieces,
+    watching_the_loop,
     while_the_model_thinks,
 )
 from dia3.harness import (
@@ -79,12 +80,8 @@ def test_stream_yields_while_the_model_generates(exercise, fresh_mock):
 
 @pytest.mark.check("ex06.stream.nao_bloqueia", todo=1)
 def test_stream_keeps_the_loop_free(exercise, fresh_mock):
-    fresh_mock.set_scenario(Scenario(token_delay=0.015))
     gen = _start(exercise)
-    started = time.monotonic()
-    with LagProbe(exercise.subject) as lag:
-        got = gen.drain(timeout=10, what="stream_llm")
-    elapsed = time.monotonic() - started
+    got, lag, elapsed = watching_the_loop(exercise.subject, fresh_mock, lambda: gen.drain(timeout=10, what="stream_llm"))
     expect_model_pieces(got, reply_tokens(PROMPT, CHECK_DEFAULT_MODEL), what="stream_llm", section="4")
     expect_loop_free(lag, elapsed, where="stream_llm", expected="o loop livre (o servidor atende outros)",
                      hint="llm.stream() e llm.invoke() são síncronos: use astream/ainvoke com async for/await.")

@@ -4,11 +4,10 @@ simulado (que pede a ferramenta citada na pergunta e depois cita o resultado).""
 from __future__ import annotations
 
 import secrets
-import time
 
 import pytest
 
-from dia3.assertions import expect_loop_free
+from dia3.assertions import expect_loop_free, watching_the_loop
 from dia3.harness import (
     around_first_difference,
     expect_remote_iterator,
@@ -16,8 +15,7 @@ from dia3.harness import (
     random_prompt,
     short,
 )
-from dia3.judge import LagProbe
-from dia3.mockllm import Scenario, reply_tokens, tool_reply_tokens
+from dia3.mockllm import reply_tokens, tool_reply_tokens
 from dia3.pytest_plugin import CHECK_DEFAULT_MODEL
 
 STEP = "ex11_agente"
@@ -77,11 +75,8 @@ def test_only_model_text_token_by_token(exercise, fresh_mock):
 
 @pytest.mark.check("ex11.agente.sem_ferramenta", todo=[1, 2])
 def test_plain_question_streams_the_model_reply(exercise, fresh_mock):
-    fresh_mock.set_scenario(Scenario(token_delay=0.01, first_token_delay=0.15))
-    started = time.monotonic()
-    with LagProbe(exercise.subject) as lag:
-        got = _collect(exercise, WITHOUT_TOOL)
-    expect_loop_free(lag, time.monotonic() - started, where="stream_agent")
+    got, lag, elapsed = watching_the_loop(exercise.subject, fresh_mock, lambda: _collect(exercise, WITHOUT_TOOL))
+    expect_loop_free(lag, elapsed, where="stream_agent")
     want = reply_tokens(WITHOUT_TOOL, CHECK_DEFAULT_MODEL)
     system = exercise.subject.getattr("SYSTEM_PROMPT")
     sent = [m.get("content") for m in (fresh_mock.requests[-1].messages if fresh_mock.requests else []) if m.get("role") == "system"]

@@ -33,6 +33,7 @@ from dia3.assertions import (
     expect_status,
     expect_stream_headers,
     expect_stream_text,
+    watching_the_loop,
     while_the_model_thinks,
 )
 from dia3.harness import (
@@ -543,11 +544,9 @@ def test_client_disconnect_cancels_the_model(api, mock, app_server):
 
 @pytest.mark.check("generate.event_loop_livre", todo=(3, 4))
 def test_event_loop_is_not_blocked(api, mock, app_server):
-    mock.set_scenario(Scenario(token_delay=0.012, first_token_delay=0.15))
-    started = time.monotonic()
-    with LagProbe(app_server.subject) as lag:
-        result = _ask(api, mock)
-    elapsed = time.monotonic() - started
+    # the model thinks until the judge has pinged the loop, then streams: a synchronous client holds
+    # the loop while it thinks, time.sleep holds it at every token
+    result, lag, elapsed = watching_the_loop(app_server.subject, mock, lambda: _ask(api, mock))
     blocked = lag.blocked
     expect_sse_response(result, where="POST /api/generate")
     # A correct app is blocked for a few percent of the stream; time.sleep or a synchronous

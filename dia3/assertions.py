@@ -360,17 +360,27 @@ def expect_model_pieces(got: list, want: list[str], *, what: str, section: str) 
          hint="yield chunk.content para cada chunk de llm.astream([HumanMessage(content=prompt)]).", section=section)
 
 
-def stream_watching_the_loop(api: Api, subject, mock, path: str, body: dict, *, where: str) -> StreamResult:
-    """Stream ``path`` from a model that thinks and then trickles tokens, while the judge pings the
-    learner's loop; fails if the loop was held most of the time. Returns what was streamed."""
+def watching_the_loop(subject, mock, action):
+    """Run ``action()`` against a model that thinks until the judge has pinged the learner's loop
+    (``while_the_model_thinks``) and then streams at full speed, pinging the loop all along.
+    Returns (what ``action`` returned, the pings' LagProbe, seconds it took).
+
+    A synchronous client holds the loop while the model thinks: the hold lasts the ping's patience
+    (1,5 s) and the probe counts it. Code that blocks per token (time.sleep) holds the loop at every
+    token. A right answer waits for nothing but the ping."""
     import time
 
     from dia3.judge import LagProbe
-    from dia3.mockllm import Scenario
 
-    mock.set_scenario(Scenario(token_delay=0.01, first_token_delay=0.15))
     started = time.monotonic()
     with LagProbe(subject) as lag:
-        result = api.stream(path, body)
-    expect_loop_free(lag, time.monotonic() - started, where=where)
+        result, _free = while_the_model_thinks(subject, mock, action)
+    return result, lag, time.monotonic() - started
+
+
+def stream_watching_the_loop(api: Api, subject, mock, path: str, body: dict, *, where: str) -> StreamResult:
+    """Stream ``path`` from a model that thinks and then streams, while the judge pings the
+    learner's loop; fails if the loop was held most of the time. Returns what was streamed."""
+    result, lag, elapsed = watching_the_loop(subject, mock, lambda: api.stream(path, body))
+    expect_loop_free(lag, elapsed, where=where)
     return result
