@@ -446,6 +446,13 @@ class Subject:
             with self._lock:
                 self._replies.pop(rid, None)
 
+    def wake(self, delay: float, within: float = 0.1) -> int:
+        """Fire now the learner's pending ``asyncio.sleep(delay)`` (see the subject's ``op_wake``);
+        how many were fired (0: none appeared within ``within`` s)."""
+        reply = self.request("wake", timeout=within + 5, what="o relógio do juiz", low=0.4 * delay,
+                             high=delay + 0.02, within=within)
+        return int(reply.get("fired", 0))
+
     def new_probe(self, **kw: Any) -> Probe:
         probe = Probe(id=f"p{len(self.probes) + 1}", **kw)
         self.probes[probe.id] = probe

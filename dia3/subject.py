@@ -388,6 +388,37 @@ class Subject:
             await it.aclose()
         return {}
 
+    async def op_wake(self, m: dict) -> dict:
+        """The judge's clock: fire now the pending ``asyncio.sleep`` timers that have between
+        ``low`` and ``high`` seconds left (the unusual delay the judge handed the learner's code),
+        waiting up to ``within`` seconds for one to appear. ``{"fired": n}``.
+
+        Only sleeps of that delay are touched (uvicorn's 0.1 s tick and other timers run on real
+        time), and only sooner: code that waits some other way (a thread, a busy loop) waits for real.
+        A check then needs no real delay for a right answer: only code that never sleeps, or blocks
+        the loop while it sleeps, shows up, and both by the order of events, not by a stopwatch."""
+        from asyncio import futures
+
+        loop = asyncio.get_running_loop()
+        low, high = float(m["low"]), float(m["high"])
+        deadline = loop.time() + float(m.get("within", 0.1))
+        while True:
+            now = loop.time()
+            fired = 0
+            # asyncio keeps its timers in loop._scheduled (a heap of TimerHandle): no public API
+            # lists them, and looptime/aiotools' virtual clocks read the same attribute
+            for handle in list(getattr(loop, "_scheduled", [])):
+                if handle.cancelled() or getattr(handle, "_callback", None) is not futures._set_result_unless_cancelled:
+                    continue
+                if low <= handle.when() - now <= high:
+                    callback, args = handle._callback, handle._args
+                    handle.cancel()  # (which forgets the callback and its arguments)
+                    loop.call_soon(callback, *args)
+                    fired += 1
+            if fired or loop.time() >= deadline:
+                return {"fired": fired}
+            await asyncio.sleep(0.002)
+
     async def op_serve(self, m: dict) -> dict:
         import socket
 
