@@ -1,0 +1,105 @@
+"""The subject's network fence (only this machine), the judge's clock (``Subject.wake``) and the
+lane judge's cleanup between submissions (a subreaper that kills what a submission left)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from dia3.judge import Subject, base_env
+
+LEARNER = textwrap.dedent('''
+    import asyncio, socket
+
+
+    def connect(host, port):
+        try:
+            socket.create_connection((host, port), timeout=2).close()
+            return "conectou"
+        except OSError as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+
+    def resolve(host):
+        try:
+            return [a[4][0] for a in socket.getaddrinfo(host, 80)][:1]
+        except OSError as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+
+    async def slow(delay):
+        await asyncio.sleep(delay)
+        return delay
+''')
+
+
+@pytest.fixture
+def subject(tmp_path: Path):
+    path = tmp_path / "aluno" / "arquivo.py"
+    path.parent.mkdir()
+    path.write_text(LEARNER, encoding="utf-8")
+    started = Subject(path, env=base_env()).start()
+    yield started
+    started.kill()
+
+
+def test_the_subject_talks_to_this_machine_only(subject):
+    with socket.socket() as server:  # a listener on loopback: the fence lets the subject reach it
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        assert subject.call("connect", "127.0.0.1", port) == "conectou"
+        assert subject.call("connect", "localhost", port) == "conectou"
+        # 0.0.0.0 is this machine too, so nothing could leave even without the fence; the fence
+        # refuses it anyway (not a loopback address), the same way it refuses api.openai.com
+        refused = subject.call("connect", "0.0.0.0", port)
+    assert refused.startswith("ConnectionRefusedError") and "127.0.0.1" in refused, refused
+    assert subject.call("resolve", "localhost")
+    assert subject.call("resolve", "0.0.0.0").startswith("ConnectionRefusedError")
+
+
+def test_the_judges_clock_fires_the_sleep_it_names_and_no_other(subject):
+    named = subject.send("call", name="slow", args=[0.35], kwargs={})
+    other = subject.send("call", name="slow", args=[20], kwargs={})
+    started = time.monotonic()
+    assert subject.wake(0.35) == 1
+    assert subject.wait(named, 5, "slow(0.35)")["value"] == 0.35
+    assert time.monotonic() - started < 0.3  # it did not wait its 0.35 s
+    assert subject.wake(0.35, within=0.05) == 0  # nothing of that delay left: the 20 s sleep is not it
+    assert other in subject._replies  # still sleeping
+    subject.send("cancel", target=other)
+
+
+LANE_CHILD = textwrap.dedent('''
+    import json, os, subprocess, sys, time
+    import psutil
+    from dia3 import lane
+
+    assert lane.become_subreaper()
+    # a child that double-forks a sleeper in its own session, then exits: the sleeper is an orphan
+    code = "import os, time\\nif os.fork() == 0:\\n    os.setsid()\\n    time.sleep(30)\\n"
+    subprocess.run([sys.executable, "-c", code], timeout=10)
+    deadline = time.monotonic() + 5
+    while not psutil.Process().children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    orphans = [p.pid for p in psutil.Process().children()]
+    killed = lane.clear_descendants()
+    alive = [pid for pid in orphans if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+    print(json.dumps({"orphans": orphans, "killed": killed, "alive": alive}))
+''')
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="subreaper é do Linux")
+def test_a_lane_judge_gets_back_and_kills_what_a_submission_left():
+    proc = subprocess.run([sys.executable, "-c", LANE_CHILD], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    seen = json.loads(proc.stdout)
+    assert len(seen["orphans"]) == 1  # the double-forked sleeper came back under the judge, not init
+    assert seen["killed"] == 1 and seen["alive"] == []
