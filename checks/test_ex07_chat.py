@@ -7,6 +7,7 @@ import time
 import pytest
 
 from dia3.assertions import (
+    stream_while_the_model_holds,
     expect_free_while_thinking,
     expect_loop_free,
     expect_stream_headers,
@@ -15,7 +16,7 @@ from dia3.assertions import (
 )
 from dia3.harness import fail, random_prompt, short
 from dia3.judge import LagProbe
-from dia3.mockllm import Scenario, reply_text, reply_tokens
+from dia3.mockllm import reply_text, reply_tokens
 from dia3.pytest_plugin import CHECK_DEFAULT_MODEL
 
 STEP = "ex07_chat"
@@ -59,15 +60,14 @@ def test_chat_without_stream(ex_api, exercise_server, mock):
 
 @pytest.mark.check("ex07.chat.streaming_real", todo=[1, 2])
 def test_chat_streams_while_the_model_generates(ex_api, mock):
-    mock.set_scenario(Scenario(hold_after=3))
-    result = ex_api.stream("/chat", {"prompt": PROMPT, "stream": True}, read_timeout=4, until=lambda ev: len(ev) >= 3)
-    mock.release()
+    result, early = stream_while_the_model_holds(ex_api, mock, "/chat", {"prompt": PROMPT, "stream": True}, count=3)
     got = [e.data for e in result.events]
-    if got[:3] != reply_tokens(PROMPT, CHECK_DEFAULT_MODEL)[:3]:
+    if not early or got[:3] != reply_tokens(PROMPT, CHECK_DEFAULT_MODEL)[:3]:
         streamed = bool(mock.requests) and mock.requests[-1].stream
         hint = ("o modelo foi chamado com streaming, mas nada saiu antes do fim: faça yield de cada token assim que "
                 "ele chega, sem juntar tudo numa lista antes do primeiro yield." if streamed else
                 "no ramo stream=true use sse_events (astream); o ainvoke espera a resposta inteira.")
         fail("POST /chat (stream=true) não mandou nada enquanto o modelo gerava.",
-             expected="os 3 primeiros tokens antes do fim da resposta", got=f"{short(got)} ({result.error or 'fim'})",
+             expected="os 3 primeiros tokens antes do fim da resposta",
+             got=f"{short(got)} ({'só depois que o modelo terminou' if got and not early else result.error or 'fim'})",
              hint=hint, section="5.6")

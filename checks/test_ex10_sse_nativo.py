@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dia3.assertions import (
+    stream_while_the_model_holds,
     expect_failure_handled,
     expect_no_leak,
     expect_stream_text,
@@ -32,13 +33,12 @@ def test_text_and_done(ex_api, exercise_server, mock):
 
 @pytest.mark.check("ex10.streaming_real", todo=1)
 def test_streams_while_the_model_generates(ex_api, mock):
-    mock.set_scenario(Scenario(hold_after=3))
-    result = ex_api.stream("/api/generate", {"prompt": PROMPT}, read_timeout=4, until=lambda ev: len(ev) >= 3)
-    mock.release()
+    result, early = stream_while_the_model_holds(ex_api, mock, "/api/generate", {"prompt": PROMPT}, count=3)
     got = [e.data for e in result.events]
-    if got[:3] != reply_tokens(PROMPT, CHECK_DEFAULT_MODEL)[:3]:
+    if not early or got[:3] != reply_tokens(PROMPT, CHECK_DEFAULT_MODEL)[:3]:
         fail("Nada chegou enquanto o modelo gerava.", expected="os 3 primeiros tokens antes do fim",
-             got=f"{short(got)} ({result.error or 'fim'})", hint="faça yield de um ServerSentEvent a cada token.", section="3.5")
+             got=f"{short(got)} ({'só depois que o modelo terminou' if got and not early else result.error or 'fim'})",
+             hint="faça yield de um ServerSentEvent a cada token.", section="3.5")
 
 
 @pytest.mark.check("ex10.erro", todo=1)

@@ -7,7 +7,6 @@ conversa com o seu app por HTTP de verdade (uvicorn em 127.0.0.1) e com o LLM si
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import re
 import secrets
@@ -21,6 +20,7 @@ import pytest
 from jose import jwt
 
 from dia3.assertions import (
+    stream_while_the_model_holds,
     AUTH_HINTS,
     auth_cases,
     expect_cancellation_propagated,
@@ -488,9 +488,7 @@ def test_prompt_is_validated(api, mock, route):
 @pytest.mark.parametrize("route", ROUTES)
 def test_first_event_arrives_before_model_finishes(api, mock, route):
     # The mock sends 3 tokens and then waits: a real stream delivers them now, not at the end.
-    mock.set_scenario(Scenario(hold_after=3))
-    result = api.stream(route, stream_body(route), until=lambda events: bool(events), read_timeout=4)
-    mock.release()
+    result, early = stream_while_the_model_holds(api, mock, route, stream_body(route))
     expect_sse_response(result, where=f"POST {route}")
     if mock.requests and not mock.requests[-1].stream:
         fail(
@@ -500,11 +498,12 @@ def test_first_event_arrives_before_model_finishes(api, mock, route):
             hint="ainvoke espera a resposta completa; para streaming use `async for chunk in llm.astream(...)`.",
             section="4",
         )
-    if not result.events:
+    if not early:
         fail(
             f"POST {route}: nenhum evento chegou enquanto o modelo ainda gerava a resposta.",
             expected="o primeiro evento logo depois do primeiro token do modelo",
-            got=f"nada em 4 s, com o modelo parado depois de 3 tokens ({result.error or 'sem dados'})",
+            got="nada em 2 s com o modelo parado depois de 3 tokens; "
+            + ("os eventos só vieram depois que ele terminou" if result.events else (result.error or "sem dados")),
             hint="faça yield de cada token assim que ele chega (llm.astream). Com ainvoke, ou juntando tudo numa "
             "lista antes do primeiro yield, o cliente espera a resposta inteira.",
             section="2",
@@ -519,21 +518,21 @@ def test_client_disconnect_cancels_the_model(api, mock, app_server):
     # The connection is closed now. The mock is holding the model's stream: it ends "cancelled" if
     # the app closes the upstream request, and stays open (held) if it does not.
     cancelled = lambda reqs: bool(reqs) and reqs[-1].status == "cancelled"  # noqa: E731
-    settled = mock.wait_for(cancelled, timeout=2)
+    settled = mock.wait_for(cancelled, timeout=1)
     if not settled:
         # FastAPI's native SSE may cancel its producer task while the learner's generator sits at a
         # `yield`: the generator is abandoned, not closed, and Python closes it (closing the model's
         # stream) when it is garbage collected, which a reference cycle can delay. That is not the
-        # app holding the model open, so collect and look again. A task that still runs (the real
-        # mistake) is untouched by the collector.
-        gc.collect()
-        settled = mock.wait_for(cancelled, timeout=5)
+        # app holding the model open, so collect (in the subject, where the generator lives) and
+        # look again. A task that still runs (the real mistake) is untouched by the collector.
+        app_server.subject.collect()
+        settled = mock.wait_for(cancelled, timeout=2)
     mock.release()
     if not settled:
         status = mock.requests[-1].status if mock.requests else "sem chamada"
         fail(
             "POST /api/generate: o cliente desconectou, mas o pedido ao modelo continuou aberto.",
-            expected="a chamada ao LLM cancelada em até 5 s após o cliente fechar a conexão",
+            expected="a chamada ao LLM cancelada logo depois que o cliente fecha a conexão",
             got=f"estado da chamada ao modelo: {status}",
             hint="itere o llm.astream dentro do próprio gerador da resposta; se criar uma task "
             "(asyncio.create_task) para ler o modelo, cancele-a num finally.",

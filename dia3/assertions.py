@@ -384,3 +384,36 @@ def stream_watching_the_loop(api: Api, subject, mock, path: str, body: dict, *, 
     result, lag, elapsed = watching_the_loop(subject, mock, lambda: api.stream(path, body))
     expect_loop_free(lag, elapsed, where=where)
     return result
+
+
+def stream_while_the_model_holds(api: Api, mock, path: str, body: dict, *, count: int = 1, grace: float = 2.0,
+                                 read_timeout: float = 4.0) -> tuple[StreamResult, bool]:
+    """Stream ``path`` from a model that stops after 3 tokens until released. Returns (what came,
+    whether ``count`` events arrived while the model was still holding: a real stream).
+
+    A real stream forwards those tokens at once; the judge waits ``grace`` seconds after the model
+    reached its hold (not a read timeout) and then releases it, so a buffered answer arrives — late,
+    which is the verdict — instead of being waited for."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import TimeoutError as Pending
+
+    from dia3.mockllm import Scenario
+
+    mock.set_scenario(Scenario(hold_after=3))
+    before = len(mock.requests)
+    released_at = None
+    with ThreadPoolExecutor(1) as pool:
+        streaming = pool.submit(api.stream, path, body, until=lambda events: len(events) >= count,
+                                read_timeout=read_timeout)
+        held = mock.wait_for(lambda reqs: len(reqs) > before and reqs[-1].tokens_sent >= 3, timeout=read_timeout)
+        try:
+            result = streaming.result(timeout=grace if held else 0)
+        except Pending:
+            released_at = time.monotonic()
+            mock.release()
+            result = streaming.result()
+    mock.release()
+    arrived = result.events[count - 1].arrived_at if len(result.events) >= count else None
+    return result, arrived is not None and (released_at is None or arrived < released_at)
+

@@ -7,6 +7,7 @@ Everything talks to 127.0.0.1 only.
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -113,10 +114,15 @@ class StreamResult:
 class Api:
     """A small HTTP client for the learner's app (sync, one connection per call)."""
 
-    def __init__(self, base_url: str, secret: str, read_timeout: float = 5.0) -> None:
+    # A stream silent this long makes the judge ask ``frozen`` (see LearnerProcess.frozen).
+    SILENCE = 1.0
+
+    def __init__(self, base_url: str, secret: str, read_timeout: float = 5.0,
+                 frozen: Callable[[], str | None] | None = None) -> None:
         self.base_url = base_url
         self.secret = secret
         self.read_timeout = read_timeout
+        self.frozen = frozen
         # No keep-alive: a server that crashed mid-request must not poison the next check's request.
         self.client = httpx.Client(
             base_url=base_url,
@@ -176,12 +182,37 @@ class Api:
         except httpx.TransportError as exc:
             return StreamResult(0, httpx.Headers(), started_at=started, error=f"a conexão falhou ({type(exc).__name__})")
 
+    def _watch(self, heard: list[float], done: threading.Event, verdict: list[str]) -> None:
+        """While a stream is silent, ask whether the server's loop froze; ``frozen`` ends a frozen
+        server (its sockets close, so the read ends now instead of at the read timeout)."""
+        while not done.wait(0.2):
+            if time.monotonic() - heard[0] >= self.SILENCE:
+                why = self.frozen()
+                if why:
+                    verdict.append(why)
+                    return
+                heard[0] = time.monotonic()
+
     def _stream(self, parser, path, json, headers, until, timeout, started) -> StreamResult:
+        heard, done, verdict = [time.monotonic()], threading.Event(), []
+        if self.frozen is not None:
+            threading.Thread(target=self._watch, args=(heard, done, verdict), daemon=True).start()
+        try:
+            return self._read(parser, path, json, headers, until, timeout, started, heard, verdict)
+        except httpx.TransportError:
+            if not verdict:
+                raise
+            return StreamResult(0, httpx.Headers(), started_at=started, error=verdict[0])  # before the status line
+        finally:
+            done.set()
+
+    def _read(self, parser, path, json, headers, until, timeout, started, heard, verdict) -> StreamResult:
         with self.client.stream("POST", path, json=json, headers=headers or self.headers(), timeout=timeout) as resp:
             result = StreamResult(resp.status_code, resp.headers, started_at=started)
             decoder = _Utf8()
             try:
                 for chunk in resp.iter_raw():
+                    heard[0] = time.monotonic()
                     text = decoder.decode(chunk)
                     result.text += text
                     result.events += parser.feed(text)
@@ -191,8 +222,13 @@ class Api:
                     result.events += parser.feed(decoder.decode(b"", final=True), final=True)
             except httpx.ReadTimeout:
                 result.error = f"o servidor ficou {timeout.read:.0f} s sem mandar nada"
-            except httpx.RemoteProtocolError as exc:
-                result.error = f"a conexão caiu no meio da resposta ({exc})"
+            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                if verdict:  # the watchdog ended a frozen server: say so, not "the connection fell"
+                    result.error = verdict[0]
+                elif isinstance(exc, httpx.ReadError):
+                    raise
+                else:
+                    result.error = f"a conexão caiu no meio da resposta ({exc})"
             result.comments = parser.comments
         return result
 
