@@ -70,6 +70,15 @@ def expect_no_leak(text: str, secret_values: list[str], *, where: str) -> None:
 
 def expect_sse_response(result: StreamResult, *, where: str, section: str = "5.5") -> None:
     """Status 200 and the media type of an SSE stream (``section``: where the route is taught)."""
+    if result.frozen:  # the first cause, before whatever the missing events would make a later step say
+        fail(
+            f"{where}: o servidor inteiro travou no meio da resposta.",
+            expected="o event loop livre: cada espera com await, e os eventos chegando",
+            got=str(result.error),
+            hint="um `while` que espera algo sem `await` (ou uma chamada síncrona longa) dentro de um async def "
+            "para o event loop: nenhum outro pedido, nem este, anda mais. Espere com `await` (asyncio.sleep, astream).",
+            section="2.1",
+        )
     if result.status == 0:  # not even the status line came in time
         fail(
             f"{where}: a resposta nem começou.",

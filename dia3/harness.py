@@ -101,6 +101,7 @@ class StreamResult:
     comments: list[str] = field(default_factory=list)
     error: str | None = None  # why reading stopped early, in pt-BR
     started_at: float = 0.0
+    frozen: bool = False  # the server's event loop froze mid-answer (see Api._watch)
 
     @property
     def data(self) -> str:
@@ -118,11 +119,12 @@ class Api:
     SILENCE = 1.0
 
     def __init__(self, base_url: str, secret: str, read_timeout: float = 5.0,
-                 frozen: Callable[[], str | None] | None = None) -> None:
+                 frozen: Callable[[], str | None] | None = None, end: Callable[[], None] | None = None) -> None:
         self.base_url = base_url
         self.secret = secret
         self.read_timeout = read_timeout
-        self.frozen = frozen
+        self.frozen = frozen  # why the server froze, or None (asked while a stream is silent)
+        self.end = end  # ends a frozen server: its sockets close, so the read ends now
         # No keep-alive: a server that crashed mid-request must not poison the next check's request.
         self.client = httpx.Client(
             base_url=base_url,
@@ -183,13 +185,15 @@ class Api:
             return StreamResult(0, httpx.Headers(), started_at=started, error=f"a conexão falhou ({type(exc).__name__})")
 
     def _watch(self, heard: list[float], done: threading.Event, verdict: list[str]) -> None:
-        """While a stream is silent, ask whether the server's loop froze; ``frozen`` ends a frozen
-        server (its sockets close, so the read ends now instead of at the read timeout)."""
+        """While a stream is silent, ask whether the server's loop froze; if so, say why and end the
+        server (the read then ends now instead of at the read timeout)."""
         while not done.wait(0.2):
             if time.monotonic() - heard[0] >= self.SILENCE:
                 why = self.frozen()
                 if why:
-                    verdict.append(why)
+                    verdict.append(why)  # before the end: the reader sees the verdict with the closed socket
+                    if self.end is not None:
+                        self.end()
                     return
                 heard[0] = time.monotonic()
 
@@ -202,7 +206,7 @@ class Api:
         except httpx.TransportError:
             if not verdict:
                 raise
-            return StreamResult(0, httpx.Headers(), started_at=started, error=verdict[0])  # before the status line
+            return StreamResult(0, httpx.Headers(), started_at=started, error=verdict[0], frozen=True)  # before the status line
         finally:
             done.set()
 
@@ -224,7 +228,7 @@ class Api:
                 result.error = f"o servidor ficou {timeout.read:.0f} s sem mandar nada"
             except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
                 if verdict:  # the watchdog ended a frozen server: say so, not "the connection fell"
-                    result.error = verdict[0]
+                    result.error, result.frozen = verdict[0], True
                 elif isinstance(exc, httpx.ReadError):
                     raise
                 else:

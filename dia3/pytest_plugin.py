@@ -189,14 +189,12 @@ class LearnerProcess:
 
     def frozen(self) -> str | None:
         """Asked while a stream is silent: a loop that answers no ping in 1.5 s froze for good (a
-        `while` without `await`): the subject is ended now (the next check gets a fresh one) and the
-        stream says why, instead of waiting out its read timeout."""
+        `while` without `await`). The stream then says why and ends the subject (``stop``; the next
+        check gets a fresh one) instead of waiting out its read timeout."""
         subject = self._subject
         if subject is None or not subject.alive or subject.answers(within=1.5):
             return None
-        self.stop()
-        return ("o event loop do servidor travou: parou de mandar dados e não respondeu a um ping em 1,5 s "
-                "(um laço sem await? uma chamada síncrona longa?)")
+        return "nada chegou por 1 s, e o event loop do servidor não respondeu a um ping em 1,5 s"
 
     def stop(self) -> None:
         if self._subject is not None:
@@ -334,7 +332,8 @@ def fresh_mock(mock: MockLLM, check_env: dict[str, str]) -> MockLLM:
 @pytest.fixture
 def ex_api(exercise_server: LearnerProcess, check_env: dict[str, str], fresh_mock: MockLLM) -> Api:
     """Like ``api``, for the app of an exercise."""
-    client = Api(exercise_server.responsive().url, check_env["JWT_SECRET_KEY"], frozen=exercise_server.frozen)
+    client = Api(exercise_server.responsive().url, check_env["JWT_SECRET_KEY"], frozen=exercise_server.frozen,
+                 end=exercise_server.stop)
     yield client
     client.client.close()
 
@@ -362,7 +361,7 @@ def _pending_todo_guard(request: pytest.FixtureRequest) -> None:
 @pytest.fixture
 def api(app_server: LearnerProcess, check_env: dict[str, str], fresh_mock: MockLLM) -> Api:
     """An HTTP client for the learner's template.py app; the mock starts each check afresh."""
-    client = Api(app_server.responsive().url, check_env["JWT_SECRET_KEY"], frozen=app_server.frozen)
+    client = Api(app_server.responsive().url, check_env["JWT_SECRET_KEY"], frozen=app_server.frozen, end=app_server.stop)
     yield client
     client.client.close()
 
