@@ -423,6 +423,10 @@ def stream_while_the_model_holds(api: Api, mock, path: str, body: dict, *, count
             mock.release()
             result = streaming.result()
     mock.release()
+    if released_at is not None and result.status and result.opened_at >= released_at:
+        # not even the status line came while the model held: the whole answer was built first
+        result.status = 0
+        result.error = f"nem o status HTTP chegou em {grace:g} s com o modelo parado (a resposta inteira estava sendo montada antes?)"
     arrived = result.events[count - 1].arrived_at if len(result.events) >= count else None
     return result, arrived is not None and (released_at is None or arrived < released_at)
 

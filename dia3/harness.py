@@ -101,6 +101,7 @@ class StreamResult:
     comments: list[str] = field(default_factory=list)
     error: str | None = None  # why reading stopped early, in pt-BR
     started_at: float = 0.0
+    opened_at: float = 0.0  # time.monotonic() when the status line and headers arrived
     frozen: bool = False  # the server's event loop froze mid-answer (see Api._watch)
 
     @property
@@ -212,7 +213,7 @@ class Api:
 
     def _read(self, parser, path, json, headers, until, timeout, started, heard, verdict) -> StreamResult:
         with self.client.stream("POST", path, json=json, headers=headers or self.headers(), timeout=timeout) as resp:
-            result = StreamResult(resp.status_code, resp.headers, started_at=started)
+            result = StreamResult(resp.status_code, resp.headers, started_at=started, opened_at=time.monotonic())
             decoder = _Utf8()
             try:
                 for chunk in resp.iter_raw():

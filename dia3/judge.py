@@ -446,13 +446,6 @@ class Subject:
             with self._lock:
                 self._replies.pop(rid, None)
 
-    def collect(self) -> None:
-        """Run the garbage collector in the subject (see its ``op_collect``)."""
-        try:
-            self.request("collect", timeout=5, what="coletar o lixo")
-        except SubjectError:
-            pass
-
     def wake(self, delay: float, within: float = 0.1) -> int:
         """Fire now the learner's pending ``asyncio.sleep(delay)`` (see the subject's ``op_wake``);
         how many were fired (0: none appeared within ``within`` s)."""

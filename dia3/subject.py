@@ -388,16 +388,6 @@ class Subject:
             await it.aclose()
         return {}
 
-    async def op_collect(self, m: dict) -> dict:
-        """A garbage collection here, in the learner's process: an async generator abandoned at a
-        ``yield`` (FastAPI's native SSE cancels its producer task there) is closed when collected,
-        which a reference cycle can put off indefinitely; asyncio then runs its ``aclose``."""
-        import gc
-
-        found = gc.collect()
-        await asyncio.sleep(0)  # the finalizer hook schedules each aclose on this loop
-        return {"collected": found}
-
     async def op_wake(self, m: dict) -> dict:
         """The judge's clock: fire now the pending ``asyncio.sleep`` timers that have between
         ``low`` and ``high`` seconds left (the unusual delay the judge handed the learner's code),
