@@ -518,24 +518,26 @@ def test_client_disconnect_cancels_the_model(api, mock, app_server):
     # The connection is closed now. The mock is holding the model's stream: it ends "cancelled" if
     # the app closes the upstream request, and stays open (held) if it does not.
     cancelled = lambda reqs: bool(reqs) and reqs[-1].status == "cancelled"  # noqa: E731
-    # A right app closes the model's stream as soon as the client leaves (milliseconds). FastAPI's
-    # native SSE abandons the learner's generator at a `yield` and Python closes it when it is freed,
-    # at once in practice. 3 s is generous for both; a task that still reads the model stays open.
-    settled = mock.wait_for(cancelled, timeout=3)
+    settled = mock.wait_for(cancelled, timeout=2)
+    if not settled:
+        # FastAPI's native SSE may cancel its producer task while the learner's generator sits at a
+        # `yield`: the generator is abandoned, not closed, and Python closes it (closing the model's
+        # stream) when it is garbage collected, which a reference cycle can delay. That is not the
+        # app holding the model open, so give Python time to free it and look again. A task that still
+        # runs (the real mistake) stays open.
+        settled = mock.wait_for(cancelled, timeout=5)
     mock.release()
-    # the first cause first: a task that swallowed its cancel may or may not have left the model's
-    # stream open (that depends on when Python frees it), but the swallowing is always the lesson
-    expect_cancellation_propagated(app_server.subject, where="POST /api/generate com o cliente saindo no meio")
     if not settled:
         status = mock.requests[-1].status if mock.requests else "sem chamada"
         fail(
             "POST /api/generate: o cliente desconectou, mas o pedido ao modelo continuou aberto.",
-            expected="a chamada ao LLM cancelada logo depois que o cliente fecha a conexão",
+            expected="a chamada ao LLM cancelada em até 5 s após o cliente fechar a conexão",
             got=f"estado da chamada ao modelo: {status}",
             hint="itere o llm.astream dentro do próprio gerador da resposta; se criar uma task "
             "(asyncio.create_task) para ler o modelo, cancele-a num finally.",
             section="4.2",
         )
+    expect_cancellation_propagated(app_server.subject, where="POST /api/generate com o cliente saindo no meio")
 
 
 @pytest.mark.check("generate.event_loop_livre", todo=(3, 4))
