@@ -415,7 +415,11 @@ def stream_while_the_model_holds(api: Api, mock, path: str, body: dict, *, count
     with ThreadPoolExecutor(1) as pool:
         streaming = pool.submit(api.stream, path, body, until=lambda events: len(events) >= count,
                                 read_timeout=read_timeout)
-        held = mock.wait_for(lambda reqs: len(reqs) > before and reqs[-1].tokens_sent >= 3, timeout=read_timeout)
+        # until the model holds, or the answer ends without it (a TODO, an error, no model call)
+        deadline = time.monotonic() + read_timeout
+        held = False
+        while not held and not streaming.done() and time.monotonic() < deadline:
+            held = mock.wait_for(lambda reqs: len(reqs) > before and reqs[-1].tokens_sent >= 3, timeout=0.02)
         try:
             result = streaming.result(timeout=grace if held else 0)
         except Pending:
