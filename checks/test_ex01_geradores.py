@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from dia3.assertions import pull_with_the_judges_clock
 from dia3.harness import expect_remote_iterator, fail, short
 from dia3.judge import LagProbe
 
@@ -32,34 +33,38 @@ def test_count_yields_one_to_n(exercise):
         fail("count(0) deveria terminar sem entregar nada.", expected="[]", got=short(empty), hint="use range(1, n + 1).", section="2")
 
 
+# Each sleep of this delay is fired by the judge as soon as it starts (Subject.wake): a right
+# answer waits for nothing; 0.35 s is far from uvicorn's own 0.1 s tick.
+DELAY = 0.35
+
+
 @pytest.fixture(scope="module")
-def two_counts(exercise):
-    """Two count(3, 0.1) at the same time, with the judge pinging the learner's loop: one
-    observation (0.3 s) that both checks below judge — whether it waited, and whether it blocked."""
+def clocked_count(exercise):
+    """count(3, DELAY) pulled with the judge's clock while the judge pings the learner's loop: one
+    observation that both checks below judge — whether it waited, and whether it blocked."""
     subject = exercise.subject
-    gens = [subject.call_raw("count", 3, 0.1) for _ in range(2)]
-    for gen in gens:
-        expect_remote_iterator(gen, what="count(3, 0.1)", section="2")
+    gen = subject.call_raw("count", 3, DELAY)
+    expect_remote_iterator(gen, what=f"count(3, {DELAY})", section="2")
     started = time.monotonic()
     with LagProbe(subject) as lag:
-        subject.drain_together(gens, timeout=6, what="dois count(3, 0.1) ao mesmo tempo")
-    return time.monotonic() - started, lag.blocked
+        items, waited = pull_with_the_judges_clock(subject, gen, DELAY, what=f"percorrer count(3, {DELAY})")
+    return items, waited, time.monotonic() - started, lag.blocked
 
 
 @pytest.mark.check("ex01.count.espera", todo=1)
-def test_count_waits_between_items(two_counts):
-    elapsed, _ = two_counts
-    if elapsed < 0.25:  # a lower bound: a busy machine only makes it slower
-        fail("count(3, 0.1) não esperou entre os números.",
-             expected="pelo menos 0,3 s no total (0,1 s antes de cada número)",
-             got=f"{elapsed:.2f} s".replace(".", ","),
+def test_count_waits_between_items(clocked_count):
+    items, waited, _, _ = clocked_count
+    if waited < len(items) or len(items) != 3:
+        fail(f"count(3, {DELAY:g}) não esperou antes de cada número.",
+             expected="uma espera de `delay` antes de cada um dos 3 números",
+             got=f"{len(items)} número(s), {waited} depois de uma espera",
              hint="chame await asyncio.sleep(delay) dentro do laço, antes de cada yield.", section="2")
 
 
 @pytest.mark.check("ex01.count.nao_bloqueia", todo=1)
-def test_count_does_not_block_the_loop(two_counts):
-    elapsed, blocked = two_counts
-    # time.sleep holds the loop the whole time (0.6 s); a busy machine only adds short hiccups
+def test_count_does_not_block_the_loop(clocked_count):
+    _, _, elapsed, blocked = clocked_count
+    # time.sleep holds the loop for each whole delay (1 s in all); a busy machine only adds hiccups
     if blocked > 0.3 and blocked > 0.5 * elapsed:
         fail("count travou o event loop enquanto esperava.",
              expected="o loop livre durante a espera (outras tarefas continuam rodando)",

@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from dia3.assertions import expect_loop_free, expect_stream_text
+from dia3.assertions import expect_loop_free, expect_stream_text, pull_with_the_judges_clock
 from dia3.harness import expect_remote_iterator, fail, short
-from dia3.judge import LagProbe, decode
+from dia3.judge import LagProbe
 
 STEP = "ex04_streaming_response"
 pytestmark = pytest.mark.timeout(15)
@@ -35,7 +35,7 @@ def test_fake_tokens(exercise):
     gen = exercise.subject.call_raw("fake_tokens", words, ATRASO)
     started = time.monotonic()
     with LagProbe(exercise.subject) as lag:
-        pieces, waited = _pull_with_the_judges_clock(exercise.subject, gen)
+        pieces, waited = pull_with_the_judges_clock(exercise.subject, gen, ATRASO, what="fake_tokens com atraso")
     elapsed = time.monotonic() - started
     if waited < len(pieces) - 1 or len(pieces) < 4:
         fail("fake_tokens não esperou o atraso entre as palavras.",
@@ -44,22 +44,6 @@ def test_fake_tokens(exercise):
              section="2")
     expect_loop_free(lag, elapsed, where="fake_tokens", waiting="esperava", expected="o loop livre durante o atraso",
                      hint="time.sleep para o servidor inteiro; use await asyncio.sleep(atraso).")
-
-
-def _pull_with_the_judges_clock(subject, gen) -> tuple[list, int]:
-    """Pull ``gen`` to the end, firing each ``asyncio.sleep(ATRASO)`` as soon as it starts (the
-    judge's clock): (the items, how many pulls waited — a fired sleep, or ATRASO of real time)."""
-    items, waited = [], 0
-    for _ in range(20):
-        started = time.monotonic()
-        rid = subject.send("anext", handle=gen.handle)
-        fired = subject.wake(ATRASO, within=0.03)
-        reply = subject.wait(rid, 5, "fake_tokens com atraso")
-        waited += bool(fired) or time.monotonic() - started >= 0.75 * ATRASO
-        if reply.get("stop"):
-            break
-        items.append(decode(reply.get("value")))
-    return items, waited
 
 
 def _headers_ok(result) -> None:

@@ -434,3 +434,24 @@ def stream_while_the_model_holds(api: Api, mock, path: str, body: dict, *, count
     arrived = result.events[count - 1].arrived_at if len(result.events) >= count else None
     return result, arrived is not None and (released_at is None or arrived < released_at)
 
+
+def pull_with_the_judges_clock(subject, gen, delay: float, *, what: str) -> tuple[list, int]:
+    """Pull the remote generator ``gen`` to the end, firing each ``asyncio.sleep(delay)`` as soon as
+    it starts (the judge's clock, ``Subject.wake``): (the items, how many pulls waited — a fired
+    sleep, or ``delay`` of real time for code that waits some other way, as in a thread)."""
+    import time
+
+    from dia3.judge import decode
+
+    items, waited = [], 0
+    for _ in range(50):
+        started = time.monotonic()
+        rid = subject.send("anext", handle=gen.handle)
+        fired = subject.wake(delay, within=0.03)
+        reply = subject.wait(rid, 5, what)
+        waited += bool(fired) or time.monotonic() - started >= 0.75 * delay
+        if reply.get("stop"):
+            break
+        items.append(decode(reply.get("value")))
+    return items, waited
+
