@@ -50,6 +50,7 @@ def clear_descendants() -> int:
     import psutil
 
     from dia3 import zygote
+    from dia3.procs import kill_all
 
     parent = zygote.current()
     keep = {parent.proc.pid} if parent is not None else set()
@@ -57,12 +58,7 @@ def clear_descendants() -> int:
         procs = [p for p in psutil.Process().children(recursive=True) if p.pid not in keep]
     except psutil.Error:
         return 0
-    for proc in procs:
-        try:
-            proc.kill()
-        except psutil.Error:
-            pass
-    psutil.wait_procs(procs, timeout=3)
+    kill_all(procs)
     return len(procs)
 
 

@@ -19,6 +19,11 @@ def kill_tree(pid: int) -> None:
         procs = [parent, *parent.children(recursive=True)]
     except psutil.Error:
         return
+    kill_all(procs)
+
+
+def kill_all(procs: list[psutil.Process]) -> None:
+    """Kill these processes and wait (bounded) until they are gone (and reaped, if ours)."""
     for proc in procs:
         try:
             proc.kill()
