@@ -15,8 +15,9 @@ from dia3.judge import LagProbe
 STEP = "ex04_streaming_response"
 pytestmark = pytest.mark.timeout(15)
 # Each sleep of this delay is fired by the judge as soon as it starts (Subject.wake): a right
-# answer waits for nothing; 0.35 s is far from uvicorn's own 0.1 s tick.
-ATRASO = 0.35
+# answer waits for nothing. Drawn per run (a hard-coded sleep cannot match it), and far from
+# uvicorn's own 0.1 s tick (the clock fires sleeps of 40–100 % of it).
+ATRASO = round(random.uniform(0.3, 0.45), 3)
 TEXT = "Olá, SSE!\nCada  palavra chega sozinha 🚀"
 
 
