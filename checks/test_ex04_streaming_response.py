@@ -104,7 +104,8 @@ def test_first_events_arrive_before_the_end(ex_api, exercise):
             fail("POST /eco não esperou o atraso entre as palavras.",
                  expected=f"uma espera de `atraso` ({ATRASO:g} s aqui) antes de cada palavra".replace(".", ","),
                  got=f"{len(tokens)} eventos de uma vez, sem espera nenhuma",
-                 hint="passe o atraso recebido adiante: eventos(body.texto, body.atraso) → fake_tokens(texto, atraso).",
+                 hint="o atraso do pedido precisa chegar à espera: eventos(body.texto, body.atraso) → "
+                 "fake_tokens(texto, atraso) → await asyncio.sleep(atraso) antes de cada palavra.",
                  section="2")
         fail("POST /eco não entregou nada enquanto a fonte ainda gerava.",
              expected="as palavras chegando uma a uma (a 1ª antes das esperas das seguintes)",
