@@ -413,8 +413,27 @@ MISTAKES += [
       "ex11.agente.sem_ferramenta", "SYSTEM_PROMPT", today="passa"),
 ]
 
+# Round 3 (issue #12: the judge's clock in ex01 and ex04)
+MISTAKES += [
+    M("ex04_streaming_response", "fake_tokens_sem_espera", "fake_tokens entrega tudo sem esperar o atraso",
+      [("        await asyncio.sleep(atraso)\n", "")],
+      "ex04.fake_tokens", "não esperou o atraso", today="pega"),
+    M("ex04_streaming_response", "eco_sem_atraso", "eventos chama fake_tokens sem repassar o atraso",
+      [(EX04_LOOP, EX04_LOOP.replace("fake_tokens(texto, atraso)", "fake_tokens(texto)"))],
+      "ex04.eco.streaming_real", "não esperou o atraso", today="pega:msg"),
+    M("ex01_geradores", "espera_so_entre", "count espera só entre os números (não antes do primeiro)",
+      [("        await asyncio.sleep(delay)\n        yield i\n", "        if i > 1:\n            await asyncio.sleep(delay)\n        yield i\n")],
+      "ex01.count.espera", "não esperou", today="pega"),
+]
+
 A = ExMistake
 ALTERNATIVES += [
+    A("ex04_streaming_response", "espera_depois_do_yield", "fake_tokens entrega e depois espera (o atraso fica entre as palavras e no fim)",
+      [("        await asyncio.sleep(atraso)\n        yield piece\n", "        yield piece\n        await asyncio.sleep(atraso)\n")],
+      "", "", today="ok"),
+    A("ex01_geradores", "espera_com_anyio", "count espera com anyio.sleep",
+      [("        await asyncio.sleep(delay)\n", "        await __import__('anyio').sleep(delay)\n")],
+      "", "", today="ok"),
     A("ex04_streaming_response", "fonte_como_argumento", "eventos recebe a fonte de tokens como argumento padrão (fonte=fake_tokens)",
       [("async def eventos(texto: str, atraso: float) -> AsyncIterator[str]:\n",
         "async def eventos(texto: str, atraso: float, fonte=fake_tokens) -> AsyncIterator[str]:\n"),
