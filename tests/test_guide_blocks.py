@@ -19,9 +19,12 @@ import ast
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
+import threading
+from pathlib import Path
 
 import pytest
 
@@ -152,14 +155,41 @@ def test_command_block_runs_in_a_fresh_clone(tmp_path):
             continue
         assert command.startswith("dia3 ")
         args = [sys.executable, "-m", "dia3.cli", *command.split()[1:]]
-        try:
-            proc = subprocess.run(args, cwd=clone, env=env, capture_output=True, text=True, encoding="utf-8",
-                                  timeout=25 if command.startswith("dia3 watch") else 120, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired as err:  # `dia3 watch` keeps watching until Ctrl+C
-            assert command.startswith("dia3 watch") and "Observando" in (err.stdout or b"").decode()
+        if command.startswith("dia3 watch"):  # it keeps watching until Ctrl+C: press it once it watches
+            out = _until_watching(args, clone, env)
+            assert "Observando" in out and "Até mais!" in out and "Traceback" not in out, out[-2000:]
             continue
+        proc = subprocess.run(args, cwd=clone, env=env, capture_output=True, text=True, encoding="utf-8",
+                              timeout=120, stdin=subprocess.DEVNULL)
         assert proc.returncode in (0, 1), f"{command}: saiu com {proc.returncode}\n{proc.stderr[-2000:]}"
         assert "Traceback" not in proc.stdout + proc.stderr, command
+
+
+def _until_watching(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 90) -> str:
+    """Run `dia3 watch` until it says it is watching, then press Ctrl+C (SIGINT); all it printed."""
+    proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, text=True, encoding="utf-8")
+    lines: list[str] = []
+    watching = threading.Event()
+
+    def read() -> None:
+        for line in proc.stdout:
+            lines.append(line)
+            if "Observando" in line:
+                watching.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        watching.wait(timeout)
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)
+        reader.join(5)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return "".join(lines)
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node não instalado")
