@@ -372,7 +372,7 @@ def expect_model_pieces(got: list, want: list[str], *, what: str, section: str) 
 def watching_the_loop(subject, mock, action):
     """Run ``action()`` against a model that thinks until the judge has pinged the learner's loop
     (``while_the_model_thinks``) and then streams at full speed, pinging the loop all along.
-    Returns (what ``action`` returned, the pings' LagProbe, seconds it took).
+    Returns (what ``action`` returned, the pings' LagProbe and the seconds, both from the model call).
 
     A synchronous client holds the loop while the model thinks: the hold lasts the ping's patience
     (1,5 s) and the probe counts it. Code that blocks per token (time.sleep) holds the loop at every
@@ -382,9 +382,15 @@ def watching_the_loop(subject, mock, action):
     from dia3.judge import LagProbe
 
     started = time.monotonic()
+    before = len(mock.requests)
     with LagProbe(subject) as lag:
         result, _free = while_the_model_thinks(subject, mock, action)
-    return result, lag, time.monotonic() - started
+    ended = time.monotonic()
+    # Measured from the model call on: what came before is the request's own work (the JWT, building
+    # ChatOpenAI and its HTTP client), CPU a right answer needs too, which a loaded machine can
+    # stretch to a quarter of a second. Waiting for the model is where blocking is the mistake.
+    called = mock.requests[before].started_at if len(mock.requests) > before else started
+    return result, lag.since(called), ended - called
 
 
 def stream_watching_the_loop(api: Api, subject, mock, path: str, body: dict, *, where: str) -> StreamResult:

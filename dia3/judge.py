@@ -507,14 +507,25 @@ class LagProbe:
         self.threshold = threshold
         self.blocked = 0.0
         self.worst = 0.0
+        self.lags: list[tuple[float, float]] = []  # (when the ping was sent, its delay), counted ones
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pending_since: float | None = None
 
-    def _count(self, lag: float) -> None:
+    def _count(self, lag: float, sent: float) -> None:
         if lag > self.threshold:
             self.blocked += lag
             self.worst = max(self.worst, lag)
+            self.lags.append((sent, lag))
+
+    def since(self, moment: float) -> "LagProbe":
+        """The same measure from ``moment`` on (a copy): a ping pending across it counts for the
+        part after it."""
+        view = LagProbe(self.subject, self.period, self.threshold)
+        for sent, lag in self.lags:
+            start = max(sent, moment)
+            view._count(sent + lag - start, start)
+        return view
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -535,7 +546,7 @@ class LagProbe:
                 return  # the subject is gone
             if reply is not None:
                 self._pending_since = None
-                self._count(time.monotonic() - started)
+                self._count(time.monotonic() - started, started)
             self._stop.wait(self.period)
 
     def __enter__(self) -> "LagProbe":
@@ -550,6 +561,6 @@ class LagProbe:
         since = self._pending_since
         self._stop.set()
         if since is not None:
-            self._count(time.monotonic() - since)
+            self._count(time.monotonic() - since, since)
         if self._thread is not None:
             self._thread.join(2)
