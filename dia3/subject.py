@@ -31,6 +31,7 @@ import re
 import sys
 import threading
 import traceback
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -268,6 +269,7 @@ class Subject:
         self.server = None
         self.logs: list[dict] = []
         self.observations: list[dict] = []  # swallowed cancellations (see watch_cancellations)
+        self.learner_tasks: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()  # (see watch_tasks)
         self.task_factory = None
         self.watching_bodies = False
 
@@ -479,11 +481,17 @@ class Subject:
     async def op_settle(self, m: dict) -> dict:
         """Wait (bounded) until no request is running; return and clear the errors and the log
         records (warning or worse) seen since the last time."""
+        deadline = asyncio.get_running_loop().time() + float(m.get("within", 2))
         if self.active:
             try:
                 await asyncio.wait_for(self.idle.wait(), float(m.get("within", 2)))
             except asyncio.TimeoutError:
                 pass
+        # A task of the learner's that was cancelled may still be winding down after the request
+        # ended (its cleanup, the model's stream closing): what it does at the end is observed too.
+        winding = [t for t in list(self.learner_tasks) if not t.done() and t.cancelling()]
+        if winding:
+            await asyncio.wait(winding, timeout=max(0.0, deadline - asyncio.get_running_loop().time()))
         errors, self.errors = self.errors, []
         logs, self.logs[:] = list(self.logs), []
         observations, self.observations[:] = list(self.observations), []
@@ -540,6 +548,7 @@ def watch_tasks(subject: "Subject") -> None:
         code = getattr(coro, "cr_code", None)
         if code is not None and _same_file(code.co_filename, subject.learner_file):
             task.add_done_callback(task_done)
+            subject.learner_tasks.add(task)
         return task
 
     subject.task_factory = factory

@@ -386,7 +386,7 @@ MISTAKES += [
     finally:
         task.cancel()
 """)],
-            "generate.cancela_no_disconnect", "continuou aberto", ["asyncio"], today="outra:generate.cancela_no_disconnect"),
+            "generate.cancela_no_disconnect", "engolido", ["asyncio"], today="outra:generate.cancela_no_disconnect"),
     # --- headers and auth --------------------------------------------------------------------
     Variant("chat_stream_sem_cabecalhos", "o ramo stream=true do /chat sem Cache-Control nem X-Accel-Buffering",
             [(CHAT_STREAM_BRANCH, CHAT_STREAM_BRANCH.replace(', headers=SSE_HEADERS', ''))],
@@ -483,6 +483,56 @@ ALTERNATIVES += [
     finally:
         await chunks.aclose()
 """)], today="ok"),
+    Variant("task_produtora_cancelada", "uma task lê o modelo numa fila; o gerador a cancela no finally (sem esperá-la)",
+            [(ASTREAM_BLOCK, """    queue: asyncio.Queue = asyncio.Queue()
+
+    async def producer() -> None:
+        try:
+            async for chunk in llm.astream([HumanMessage(content=prompt)]):
+                await queue.put(chunk.content)
+        except Exception as exc:  # CancelledError não é Exception: a task termina cancelada
+            await queue.put(exc)
+            return
+        await queue.put(None)
+
+    task = asyncio.create_task(producer())
+    try:
+        while (content := await queue.get()) is not None:
+            if isinstance(content, Exception):
+                raise content
+            if isinstance(content, str) and content:
+                yield content
+    finally:
+        task.cancel()
+""")], extra_imports=["asyncio"], today="falha:generate.cancela_no_disconnect"),  # 7 vezes em 9: o cancel caía no meio de um chunk (wait_for do 3.11)
+    Variant("task_produtora_esperada", "a task que lê o modelo é cancelada e esperada no finally (contextlib.suppress)",
+            [(ASTREAM_BLOCK, """    queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=8)
+
+    async def producer() -> None:
+        async for chunk in llm.astream([HumanMessage(content=prompt)]):
+            if isinstance(chunk.content, str) and chunk.content:
+                await queue.put(chunk.content)
+        await queue.put(None)
+
+    task = asyncio.create_task(producer())
+    try:
+        while True:
+            getter = asyncio.ensure_future(queue.get())
+            done, _ = await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
+            if getter in done:
+                piece = getter.result()
+                if piece is None:
+                    break
+                yield piece
+            else:
+                getter.cancel()
+                task.result()  # the producer failed: its exception goes on
+                break
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+""")], extra_imports=["asyncio", "contextlib"], today="ok"),
     Variant("asyncio_timeout", "o laço do astream dentro de asyncio.timeout(120)",
             [("    async with aclosing(llm.astream([HumanMessage(content=prompt)])) as chunks:\n",
               "    async with asyncio.timeout(120), aclosing(llm.astream([HumanMessage(content=prompt)])) as chunks:\n")],
