@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,11 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
-# Modules whose module-scoped fixture grades a whole class (or starts a browser): all their tests
-# go to one xdist worker, so that work is done once, not once per worker.
-ONE_WORKER = ("test_cheats.py", "test_corpus_cheats.py", "test_grade.py", "test_browser.py")
+# Modules whose module-scoped fixture grades a whole class, checks a corpus ahead (JudgePool.ahead)
+# or starts a browser: all their tests go to one xdist worker, so that work is done once, not once
+# per worker.
+ONE_WORKER = ("test_cheats.py", "test_corpus_cheats.py", "test_grade.py", "test_browser.py", "test_corpus.py",
+              "test_exercises.py")
 
 
 def pytest_xdist_make_scheduler(config, log):
@@ -83,20 +86,79 @@ class WarmJudge:
         kill_tree(self.proc.pid)
 
 
-_warm: WarmJudge | None = None
+class JudgePool:
+    """Up to ``size`` warm judges of this worker, each answering one request at a time.
+
+    A corpus entry is one independent `dia3 check` run, and most of its time is waiting: a held
+    stream, a cancellation that never comes, the timeout a wrong answer runs into. Handing the
+    entries of a module to a few judges at once overlaps those waits (``ahead``); every entry is
+    still checked by a judge doing nothing else, as `dia3 watch` checks a save."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._idle: queue.SimpleQueue[WarmJudge] = queue.SimpleQueue()
+        self._all: list[WarmJudge] = []
+        self._lock = threading.Lock()
+        self._threads = ThreadPoolExecutor(size, thread_name_prefix="juiz")
+        atexit.register(self.close)
+
+    def _judge(self) -> WarmJudge:
+        with self._lock:
+            if len(self._all) < self.size:
+                self._all.append(WarmJudge())
+                return self._all[-1]
+        return self._idle.get()
+
+    def records(self, args: list[str], timeout: float = 240) -> list[dict]:
+        judge = self._judge()
+        if judge.proc.poll() is not None:  # the last request killed it (a timeout): a new one
+            with self._lock:
+                self._all.remove(judge)
+                judge = WarmJudge()
+                self._all.append(judge)
+        try:
+            code, stdout = judge.check(args, timeout)
+        finally:
+            self._idle.put(judge)
+        try:
+            return json.loads(stdout)
+        except json.JSONDecodeError:
+            pytest.fail(f"dia3 check --json não devolveu JSON (saída {code}):\n{stdout[-2000:]}")
+
+    def ahead(self, requests: dict[str, list[str]]) -> dict[str, Future]:
+        """Start every request now, ``size`` at a time in the given order; {key: future of its records}."""
+        return {key: self._threads.submit(self.records, args) for key, args in requests.items()}
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=False, cancel_futures=True)
+        for judge in self._all:
+            judge.close()
+
+
+# Three judges: on 2 cores the entries mostly wait, and three overlap them without slowing a
+# check's own timing (loop lag and the held streams have wide margins; see dia3/assertions.py).
+JUDGES = 3
+_pool: JudgePool | None = None
+
+
+def judge_pool() -> JudgePool:
+    global _pool
+    if _pool is None:
+        _pool = JudgePool(JUDGES)
+    return _pool
 
 
 def check_records(*args: str, timeout: float = 240) -> list[dict]:
-    """`dia3 check --json *args`, answered by this worker's warm judge (a new one if the last died)."""
-    global _warm
-    if _warm is None or _warm.proc.poll() is not None:
-        _warm = WarmJudge()
-        atexit.register(_warm.close)
-    code, stdout = _warm.check(list(args), timeout)
-    try:
-        return json.loads(stdout)
-    except json.JSONDecodeError:
-        pytest.fail(f"dia3 check --json não devolveu JSON (saída {code}):\n{stdout[-2000:]}")
+    """`dia3 check --json *args`, answered by one of this worker's warm judges."""
+    return judge_pool().records(list(args), timeout)
+
+
+def selected_params(request: pytest.FixtureRequest, test: str, name: str) -> list:
+    """The values of parameter ``name`` of ``test`` (in this module) that this run will test, in
+    order: what a module fixture should prepare ahead (all of them, or only those left by -k).
+    ``name=None``: a test without parameters, [None] if it runs."""
+    return [item.callspec.params[name] if name else None for item in request.session.items
+            if item.module is request.module and item.originalname == test]
 
 
 @pytest.fixture(scope="session")

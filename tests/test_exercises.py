@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import REPO, assert_caught, check_records
+from conftest import REPO, assert_caught, judge_pool, selected_params
 from corpus_exercises import ALTERNATIVES, MISTAKES, apply
 from dia3 import exercises, scaffold
 
@@ -14,8 +14,37 @@ STEPS = [s for s in exercises.steps() if s.name != "template"]
 NAMES = [s.name for s in STEPS]
 
 
-def test_every_exercise_passes_on_its_solution():
-    records = check_records(*NAMES, "--target", "solutions")
+def _key(entry) -> str:
+    return f"{entry.step}/{entry.id}"
+
+
+@pytest.fixture(scope="module")
+def checked(request, tmp_path_factory):
+    """Every corpus entry this run tests, handed to the worker's judges at once (they mostly
+    wait); each test then reads its own entry's records."""
+    requests = {}
+    if selected_params(request, "test_every_exercise_passes_on_its_solution", None):
+        requests["solutions"] = [*NAMES, "--target", "solutions"]
+    for level in selected_params(request, "test_untouched_scaffold_fails_every_check_with_its_todo", "level"):
+        folder = tmp_path_factory.mktemp(f"scaffold{level}")
+        for path, text in scaffold.generate(level=level).items():
+            rel = path.relative_to(REPO)
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).write_text(text, encoding="utf-8")
+        requests[f"scaffold{level}"] = [*NAMES, "--target", str(folder)]
+    entries = [(m, ["--only", m.check]) for m in selected_params(request, "test_mistake_is_caught", "mistake")]
+    entries += [(v, []) for v in selected_params(request, "test_alternative_correct_solution_passes", "variant")]
+    for entry, only in entries:
+        source = (REPO / "solutions" / f"{entry.step}.py").read_text(encoding="utf-8")
+        folder = tmp_path_factory.mktemp(entry.id)
+        (folder / "exercises").mkdir()
+        (folder / "exercises" / f"{entry.step}.py").write_text(apply(source, entry), encoding="utf-8")
+        requests[_key(entry)] = [entry.step, "--target", str(folder), *only]
+    return judge_pool().ahead(requests)
+
+
+def test_every_exercise_passes_on_its_solution(checked):
+    records = checked["solutions"].result()
     by_step: dict[str, list[dict]] = {}
     for r in records:
         by_step.setdefault(r["step"], []).append(r)
@@ -25,12 +54,8 @@ def test_every_exercise_passes_on_its_solution():
 
 
 @pytest.mark.parametrize("level", scaffold.LEVELS)
-def test_untouched_scaffold_fails_every_check_with_its_todo(level, tmp_path):
-    for path, text in scaffold.generate(level=level).items():
-        rel = path.relative_to(REPO)
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text, encoding="utf-8")
-    records = check_records(*NAMES, "--target", str(tmp_path))
+def test_untouched_scaffold_fails_every_check_with_its_todo(level, checked):
+    records = checked[f"scaffold{level}"].result()
     assert {r["step"] for r in records} == set(NAMES)
     assert [r["id"] for r in records if r["passed"]] == []
     assert [r["id"] for r in records if "Falta fazer: TODO" not in r["message"]] == []
@@ -38,11 +63,8 @@ def test_untouched_scaffold_fails_every_check_with_its_todo(level, tmp_path):
 
 
 @pytest.mark.parametrize("mistake", MISTAKES, ids=lambda m: f"{m.step.split('_')[0]}-{m.id}")
-def test_mistake_is_caught(mistake, tmp_path):
-    source = (REPO / "solutions" / f"{mistake.step}.py").read_text(encoding="utf-8")
-    (tmp_path / "exercises").mkdir()
-    (tmp_path / "exercises" / f"{mistake.step}.py").write_text(apply(source, mistake), encoding="utf-8")
-    assert_caught(mistake, check_records(mistake.step, "--target", str(tmp_path), "--only", mistake.check))
+def test_mistake_is_caught(mistake, checked):
+    assert_caught(mistake, checked[_key(mistake)].result())
 
 
 def test_corpus_covers_every_exercise():
@@ -68,9 +90,6 @@ def test_there_are_enough_core_and_bonus_exercises():
 
 
 @pytest.mark.parametrize("variant", ALTERNATIVES, ids=lambda v: f"{v.step.split('_')[0]}-{v.id}")
-def test_alternative_correct_solution_passes(variant, tmp_path):
-    source = (REPO / "solutions" / f"{variant.step}.py").read_text(encoding="utf-8")
-    (tmp_path / "exercises").mkdir()
-    (tmp_path / "exercises" / f"{variant.step}.py").write_text(apply(source, variant), encoding="utf-8")
-    records = check_records(variant.step, "--target", str(tmp_path))
+def test_alternative_correct_solution_passes(variant, checked):
+    records = checked[_key(variant)].result()
     assert records and [f"{r['id']}: {r['message']}" for r in records if not r["passed"]] == []
