@@ -21,7 +21,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import REPO, run_dia3
+from conftest import LANES, REPO, run_dia3
 
 SCAFFOLD = (REPO / "template.py").read_text(encoding="utf-8")
 SOLUTION = (REPO / "solutions" / "template.py").read_text(encoding="utf-8")
@@ -181,7 +181,7 @@ def batch(tmp_path_factory):
         archive.writestr("../../../../../../../.." + str(outside), "fugi")
     out = tmp_path_factory.mktemp("notas")
     started = time.monotonic()
-    proc = run_dia3("grade", str(turma), "--saida", str(out), "--tempo", "90", "--jobs", "2", "--passos", "template,ex01",
+    proc = run_dia3("grade", str(turma), "--saida", str(out), "--tempo", "90", "--jobs", LANES, "--passos", "template,ex01",
                     timeout=900)
     returned = time.monotonic()
     survivors = _survivors()

@@ -12,7 +12,7 @@ import os
 import pytest
 
 import corpus_cheats as cc
-from conftest import run_dia3
+from conftest import LANES, run_dia3
 
 pytestmark = pytest.mark.timeout(1200)
 
@@ -24,7 +24,7 @@ def graded(tmp_path_factory):
     cc.build(turma)
     out = base / "notas"
     try:
-        proc = run_dia3("grade", str(turma), "--saida", str(out), "--tempo", "30", "--jobs", "2",
+        proc = run_dia3("grade", str(turma), "--saida", str(out), "--tempo", "20", "--jobs", LANES,
                         "--passos", "template,ex01,ex06", timeout=1500)
         leftovers = cc.leftover_pids()
         escaped = cc.escaped_files()

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, run_dia3
+from conftest import LANES, REPO, run_dia3
 from dia3 import exercises, grade
 from turma import EXPECTED, build
 
@@ -20,7 +20,7 @@ BUDGET = "40"  # the slowest good submission takes ~9 s alone
 def graded(tmp_path_factory):
     turma = build(tmp_path_factory.mktemp("turma"))
     out = tmp_path_factory.mktemp("notas")
-    proc = run_dia3("grade", str(turma), "--saida", str(out), "--tempo", BUDGET, "--jobs", "2", "--passos", STEPS, timeout=600)
+    proc = run_dia3("grade", str(turma), "--saida", str(out), "--tempo", BUDGET, "--jobs", LANES, "--passos", STEPS, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return turma, out, proc
 
