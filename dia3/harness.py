@@ -116,8 +116,10 @@ class StreamResult:
 class Api:
     """A small HTTP client for the learner's app (sync, one connection per call)."""
 
-    # A stream silent this long makes the judge ask ``frozen`` (see LearnerProcess.frozen).
-    SILENCE = 1.0
+    # A stream silent this long makes the judge ask ``frozen`` (see LearnerProcess.frozen). Asking
+    # is cheap and only a loop that misses a 1.5 s ping counts as frozen: a held model or a slow
+    # machine is silent too, and answers it.
+    SILENCE = 0.3
 
     def __init__(self, base_url: str, secret: str, read_timeout: float = 5.0,
                  frozen: Callable[[], str | None] | None = None, end: Callable[[], None] | None = None) -> None:
@@ -188,7 +190,7 @@ class Api:
     def _watch(self, heard: list[float], done: threading.Event, verdict: list[str]) -> None:
         """While a stream is silent, ask whether the server's loop froze; if so, say why and end the
         server (the read then ends now instead of at the read timeout)."""
-        while not done.wait(0.2):
+        while not done.wait(0.1):
             if time.monotonic() - heard[0] >= self.SILENCE:
                 why = self.frozen()
                 if why:

@@ -194,7 +194,7 @@ class LearnerProcess:
         subject = self._subject
         if subject is None or not subject.alive or subject.answers(within=1.5):
             return None
-        return "nada chegou por 1 s, e o event loop do servidor não respondeu a um ping em 1,5 s"
+        return "nada chegou, e o event loop do servidor não respondeu a um ping em 1,5 s"
 
     def stop(self) -> None:
         if self._subject is not None:
