@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -85,6 +86,11 @@ def run_checks(names: list[str], target: str | None, timeout: int = 30, only: st
     from dia3 import pytest_plugin
 
     files = [str(CHECKS_DIR / f"test_{name}.py") for name in names]
+    # A warm judge (watch, a lane of dia3 grade) runs many sessions: each imports the check modules
+    # afresh, so what a module draws per run (the prompt, the words) and what it learns in a run
+    # (LOGGED_IN) never carry over to the next run, or to the next submission.
+    for name in names:
+        sys.modules.pop(f"test_{name}", None)
     args = [
         *files,
         "-p", "dia3.pytest_plugin",

@@ -94,3 +94,24 @@ def test_a_loop_frozen_by_one_check_does_not_fail_the_next(tmp_path):
     assert by_id["generate.done[/api/generate]"]["seconds"] < 4.5
     assert [r["id"] for r in records if r["id"].startswith("chat.sem_stream") and not r["passed"]] == []
     assert "Traceback" not in "".join(r["message"] for r in records)
+
+
+def test_a_warm_judge_learns_nothing_from_its_last_run(tmp_path):
+    """One judge, two runs (as in `dia3 watch`, or a lane of `dia3 grade`): login.validacao skips its
+    control login only when login.ok got a token in the *same* run. After a run on the solution, a
+    file whose right login fails must still fail login.validacao on its control."""
+    from conftest import WarmJudge
+
+    source = (REPO / "solutions" / "template.py").read_text(encoding="utf-8")
+    refusing = source.replace("    return user is not None and password_ok\n", "    return False\n", 1)
+    assert refusing != source
+    (tmp_path / "template.py").write_text(refusing, encoding="utf-8")
+    judge = WarmJudge()
+    try:
+        _, out = judge.check(["template", "--target", "solutions", "--only", "login.ok,login.validacao"], 120)
+        assert all(r["passed"] for r in json.loads(out))
+        _, out = judge.check(["template", "--target", str(tmp_path), "--only", "login.validacao"], 120)
+        (record,) = json.loads(out)
+        assert not record["passed"] and "controle" in record["message"], record["message"]
+    finally:
+        judge.close()
