@@ -523,7 +523,7 @@ def grade(folder: Path, out: Path, *, budget: float = 120, jobs: int | None = No
         wanted = set(steps)
         weights = {cid: w for cid, w in weights.items() if w["passo"] in wanted}
     sources = find_submissions(folder)
-    jobs = jobs or os.cpu_count() or 2
+    jobs = max(1, min(jobs or os.cpu_count() or 2, len(sources)))  # a lane per submission at most: each costs a warm judge
     before = kit_checksum()
     results: list[Submission] = []
     user = _subject_user()
