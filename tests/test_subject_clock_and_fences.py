@@ -103,3 +103,17 @@ def test_a_lane_judge_gets_back_and_kills_what_a_submission_left():
     seen = json.loads(proc.stdout)
     assert len(seen["orphans"]) == 1  # the double-forked sleeper came back under the judge, not init
     assert seen["killed"] == 1 and seen["alive"] == []
+
+
+def test_lag_from_a_moment_counts_a_pending_ping_for_its_part_after_it():
+    """watching_the_loop measures from the model call: a ping held across the call (a synchronous
+    client holding the loop from before it) counts for the part after; one answered before, not."""
+    from dia3.judge import LagProbe
+
+    probe = LagProbe(subject=None, threshold=0.03)  # type: ignore[arg-type]
+    for sent, lag in ((10.0, 0.2), (10.5, 1.5), (12.1, 0.05)):
+        probe._count(lag, sent)
+    assert round(probe.blocked, 2) == 1.75
+    view = probe.since(11.0)
+    assert round(view.blocked, 2) == 1.05 and round(view.worst, 2) == 1.0  # 0.2 s before: gone; 1.5 s: 1.0 after
+    assert probe.since(13.0).blocked == 0
