@@ -24,7 +24,7 @@ def graded(tmp_path_factory):
     cc.build(turma)
     out = base / "notas"
     try:
-        proc = run_dia3("grade", str(turma), "--saida", str(out), "--tempo", "20", "--jobs", LANES,
+        proc = run_dia3("grade", str(turma), "--saida", str(out), "--tempo", "30", "--jobs", LANES,
                         "--passos", "template,ex01,ex06", timeout=1500)
         leftovers = cc.leftover_pids()
         escaped = cc.escaped_files()
