@@ -112,9 +112,13 @@ def run_checks(names: list[str], target: str | None, timeout: int = 30, only: st
         args.append(f"--target={target}")
     if only:
         args.append(f"--dia3-only={only}")
-    saved = {k: os.environ.get(k) for k in ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "HYPOTHESIS_STORAGE_DIRECTORY")}
+    saved = {k: os.environ.get(k) for k in ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "HYPOTHESIS_STORAGE_DIRECTORY",
+                                            "PYTEST_ADDOPTS", "PYTEST_PLUGINS")}
     # Only the plugins the checks need (langsmith's, anyio's… cost a second and do nothing here),
-    # and hypothesis' scratch folder outside the learner's repo.
+    # and hypothesis' scratch folder outside the learner's repo. The learner's own pytest settings
+    # (PYTEST_ADDOPTS such as -rf, PYTEST_PLUGINS) are for their projects, not for the judge.
+    os.environ.pop("PYTEST_ADDOPTS", None)
+    os.environ.pop("PYTEST_PLUGINS", None)
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = str(Path(tempfile.gettempdir()) / "dia3-hypothesis")
     try:

@@ -49,3 +49,14 @@ def test_checking_another_folder_leaves_no_trace_in_the_kit(tmp_path):
     assert proc.returncode == 0, proc.stdout
     assert (REPO / "solutions" / ".dia3").exists() == before is False
     assert not (tmp_path / ".hypothesis").exists()
+
+
+def test_the_learners_pytest_settings_do_not_reach_the_judge(monkeypatch):
+    """A learner with PYTEST_ADDOPTS=-rf in the shell (for another project) still gets a verdict:
+    `dia3 check` runs pytest without a terminal, where -rf is a usage error."""
+    import json
+
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-rf --tb=short")
+    proc = run_dia3("check", "ex01", "--target", "solutions", "--json")
+    records = json.loads(proc.stdout)
+    assert proc.returncode == 0 and records and all(r["passed"] for r in records), proc.stdout[-2000:]
