@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from dia3.harness import fail, short
+from dia3.pytest_plugin import PROCESS_CACHE
 from dia3.sse import parse
 
 STEP = "ex02_formato_sse"
@@ -95,12 +96,12 @@ _INPUTS = given(data=st.text(alphabet=st.characters(blacklist_categories=("Cs",)
                 event=st.none() | _names.filter(lambda s: s.strip() == s),
                 id=st.none() | _ids)
 _SEED = seed(20261124)  # one seed for both below: the same inputs, in the same order
-_tried: list[tuple] = []
+_tried: list[tuple] = PROCESS_CACHE.setdefault("ex02.entradas", [])
 
 
 def _inputs_tried() -> list[tuple]:
     """The inputs hypothesis tries when none fails. It is derandomized, so they are the same at every
-    run: recorded once per judge process, then replayed (`dia3 watch` does not generate them again at
+    run: recorded once per judge process (PROCESS_CACHE), then replayed (`dia3 watch` does not generate them again at
     each save). A failing input is then handed back to hypothesis to shrink: the same verdict."""
     if not _tried:
         @_SEED

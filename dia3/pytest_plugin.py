@@ -79,6 +79,11 @@ def target_dir(pytestconfig: pytest.Config) -> Path:
 
 _warm_mock: tuple[MockLLM, ThreadedServer] | None = None
 
+# What a check keeps between the runs of a warm judge (`dia3 watch`, a lane of `dia3 grade`), whose
+# check modules are imported afresh at every run: only what is the same at every run and comes
+# from the kit, never from a learner's file (ex02's derandomized hypothesis inputs).
+PROCESS_CACHE: dict[str, Any] = {}
+
 
 def warm_mock() -> MockLLM:
     """The judge process's mock LLM, started at its first run and kept for the next ones (`dia3
