@@ -263,6 +263,18 @@ def cmd_watch(args: argparse.Namespace) -> int:
     # learner's subject is new each time.
     warm_up([current.name], args.target)
 
+    # Ctrl+C in the middle of a check lands in pytest, which reports it and returns: remember it,
+    # so the watcher leaves then too instead of going back to watching.
+    import signal
+
+    stopped = []
+
+    def on_ctrl_c(signum, frame):
+        stopped.append(True)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_ctrl_c)
+
     def run(step) -> None:
         nonlocal runs
         runs += 1
@@ -273,13 +285,15 @@ def cmd_watch(args: argparse.Namespace) -> int:
         except Exception as exc:  # noqa: BLE001 - the watcher goes on; the next save checks again
             print(f"dia3: a correção parou no meio ({type(exc).__name__}: {exc}); salve de novo para repetir.", flush=True)
         sys.stdout.flush()
+        if stopped:
+            raise KeyboardInterrupt
 
-    run(current)
-    parent = zygote.current()
-    if parent is not None:  # while the learner reads: what the other steps import, for the next saves
-        parent.preload(preload_of([s.name for s in catalogue], args.target))
     announce = True
     try:
+        run(current)
+        parent = zygote.current()
+        if parent is not None:  # while the learner reads: what the other steps import, for the next saves
+            parent.preload(preload_of([s.name for s in catalogue], args.target))
         for changed in _changes(root, polling, args.interval):
             steps_changed = [files[p] for p in changed if p in files]
             if not steps_changed:

@@ -186,7 +186,8 @@ def _until_watching(args: list[str], cwd: Path, env: dict[str, str], timeout: fl
         try:
             proc.wait(15)
         except subprocess.TimeoutExpired:
-            pass  # (once, on a loaded run, it did not leave within 30 s: noted on issue 12)
+            pass  # (once, on a loaded run, it did not leave in 30 s; Ctrl+C during a check is
+            # handled since: tests/test_learner_loop.py. Noted on issue 12.)
     finally:
         if proc.poll() is None:
             proc.kill()

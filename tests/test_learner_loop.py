@@ -7,6 +7,7 @@ import os
 import pty
 import queue
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -193,3 +194,25 @@ def test_a_newcomer_session_on_a_fresh_clone(tmp_path):
     assert "1/8 passos obrigatórios" in progress
     assert "Próximo (~15 min): abra exercises/ex02_formato_sse.py" in progress
     assert not (clone / "solutions" / ".dia3").exists()
+
+
+def test_ctrl_c_in_the_middle_of_a_check_leaves_watch(tmp_path):
+    """pytest turns Ctrl+C into "interrupted" and returns: the watcher must leave then too, not go
+    back to watching (a learner would have to press it twice)."""
+    root = _learner_copy(tmp_path)
+    source = (REPO / "solutions" / "ex01_geradores.py").read_text(encoding="utf-8")
+    stuck = source.replace("        await asyncio.sleep(delay)\n", "        await asyncio.Event().wait()\n", 1)  # checks wait seconds
+    assert stuck != source
+    (root / EX01).write_text(stuck, encoding="utf-8")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.Popen([sys.executable, "-m", "dia3.cli", "watch", "ex01", "--target", str(root)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO, env=env)
+    try:
+        lines = _Lines(proc)
+        assert lines.wait_for("corrigindo"), "".join(lines.seen)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0, "".join(lines.seen)
+        assert lines.wait_for("Até mais!", timeout=5), "".join(lines.seen)
+        assert "Observando" not in "".join(lines.seen)
+    finally:
+        proc.kill()
