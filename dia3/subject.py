@@ -489,9 +489,12 @@ class Subject:
                 pass
         # A task of the learner's that was cancelled may still be winding down after the request
         # ended (its cleanup, the model's stream closing): what it does at the end is observed too.
+        # (Each at most once: one that ignores its cancel for good must not slow every later check.)
         winding = [t for t in list(self.learner_tasks) if not t.done() and t.cancelling()]
         if winding:
             await asyncio.wait(winding, timeout=max(0.0, deadline - asyncio.get_running_loop().time()))
+            for task in winding:
+                self.learner_tasks.discard(task)
         errors, self.errors = self.errors, []
         logs, self.logs[:] = list(self.logs), []
         observations, self.observations[:] = list(self.observations), []
