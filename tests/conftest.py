@@ -95,10 +95,11 @@ class WarmJudge:
 class JudgePool:
     """Up to ``size`` warm judges of this worker, each answering one request at a time.
 
-    A corpus entry is one independent `dia3 check` run, and most of its time is waiting: a held
+    A corpus entry is one independent `dia3 check` run, and many of them wait a while: a held
     stream, a cancellation that never comes, the timeout a wrong answer runs into. Handing the
     entries of a module to a few judges at once overlaps those waits (``ahead``); every entry is
-    still checked by a judge doing nothing else, as `dia3 watch` checks a save."""
+    still checked by a judge doing nothing else, as `dia3 watch` checks a save. (The suite as a
+    whole is CPU-bound: benchmarks/suite.py.)"""
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -141,7 +142,7 @@ class JudgePool:
             judge.close()
 
 
-# Three judges: on 2 cores the entries mostly wait, and three overlap them without slowing a
+# Three judges: on 2 cores they overlap the entries' waits without slowing a
 # check's own timing (loop lag and the held streams have wide margins; see dia3/assertions.py).
 JUDGES = 3
 _pool: JudgePool | None = None

@@ -11,7 +11,7 @@ from corpus import ALTERNATIVES, MISTAKES, apply
 
 @pytest.fixture(scope="module")
 def checked(request, tmp_path_factory, solution_source):
-    """Every entry this run tests, handed to the worker's judges at once (they mostly wait); each
+    """Every entry this run tests, handed to the worker's judges at once (many of them wait); each
     test then reads its own entry's records."""
     requests = {}
     for mistake in selected_params(request, "test_mistake_is_caught", "mistake"):

@@ -20,8 +20,8 @@ def _key(entry) -> str:
 
 @pytest.fixture(scope="module")
 def checked(request, tmp_path_factory):
-    """Every corpus entry this run tests, handed to the worker's judges at once (they mostly
-    wait); each test then reads its own entry's records."""
+    """Every corpus entry this run tests, handed to the worker's judges at once (many of
+    them wait); each test then reads its own entry's records."""
     requests = {}
     if selected_params(request, "test_every_exercise_passes_on_its_solution", None):
         requests["solutions"] = [*NAMES, "--target", "solutions"]
