@@ -11,6 +11,7 @@ import tempfile
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -20,8 +21,9 @@ REPO = Path(__file__).resolve().parent.parent
 # Modules whose module-scoped fixture grades a whole class, checks a corpus ahead (JudgePool.ahead)
 # or starts a browser: all their tests go to one xdist worker, so that work is done once, not once
 # per worker.
-ONE_WORKER = ("test_cheats.py", "test_corpus_cheats.py", "test_grade.py", "test_browser.py", "test_corpus.py",
-              "test_exercises.py")
+ONE_WORKER = ("test_grade.py", "test_browser.py", "test_corpus.py", "test_exercises.py")
+# ... and these modules share one (their session fixture grades one class for both of them)
+SAME_WORKER = {"tests/test_cheats.py": "turma_hostil", "tests/test_corpus_cheats.py": "turma_hostil"}
 
 
 def pytest_xdist_make_scheduler(config, log):
@@ -33,6 +35,8 @@ def pytest_xdist_make_scheduler(config, log):
     class OneWorkerPerClass(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
+            if module in SAME_WORKER:
+                return SAME_WORKER[module]
             return module if module.endswith(ONE_WORKER) else nodeid
 
     return OneWorkerPerClass(config, log)
@@ -166,6 +170,42 @@ def selected_params(request: pytest.FixtureRequest, test: str, name: str) -> lis
     ``name=None``: a test without parameters, [None] if it runs."""
     return [item.callspec.params[name] if name else None for item in request.session.items
             if item.module is request.module and item.originalname == test]
+
+
+HOSTILE_STEPS = ("template", "ex01")
+
+
+@pytest.fixture(scope="session")
+def hostile_class(tmp_path_factory):
+    """The cheating and hostile class of tests/corpus_cheats.py (the fresh-eyes corpus, its control
+    and the author's first set), graded once for test_corpus_cheats.py and test_cheats.py: what each
+    kind of submission costs is paid once, and the cheats run beside honest classmates."""
+    import corpus_cheats as cc
+
+    base = tmp_path_factory.mktemp("turma_hostil")
+    turma = base / "turma"
+    from dia3.grade import printable
+
+    turma.mkdir()
+    made = {entry.id: entry.build(turma) for entry in [*cc.ENTRIES, cc.CONTROL]}
+    cc.build_author_set(turma)
+    out = base / "notas"
+    try:
+        # Two steps, a capstone and an exercise, are enough for every trick but one (aimed at ex06,
+        # checked on its own: test_corpus_cheats). 20 s is 6× what a right answer takes here, and
+        # what a spinning submission burns before the grader ends it.
+        proc = run_dia3("grade", str(turma), "--saida", str(out), "--tempo", "20", "--jobs", LANES,
+                        "--passos", ",".join(HOSTILE_STEPS), timeout=1500)
+        leftovers = cc.leftover_pids() + cc.leftover_pids(cc.SURVIVOR)
+        yield SimpleNamespace(turma=turma, out=out, proc=proc, submissions=len(os.listdir(turma)),
+                              leftovers=leftovers, escaped=cc.escaped_files(),
+                              # entry id → its name in the reports (a .zip is named after its stem)
+                              paths=made, steps=HOSTILE_STEPS,
+                              names={key: printable(path.stem if path.suffix == ".zip" else path.name)
+                                     for key, path in made.items()})
+    finally:
+        cc.kill_leftovers(cc.SURVIVOR)
+        cc.cleanup(turma)
 
 
 @pytest.fixture(scope="session")

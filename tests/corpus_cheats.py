@@ -55,6 +55,10 @@ class Entry:
     steps: str = "template,ex01"  # the steps the trick is aimed at
     leaves_processes: bool = False  # run kill_leftovers() after grading it
     today: str = ""  # what the grader of the day did with it (filled by hand after a run)
+    # for a hostile entry whose result does not depend on the machine: the (status, grade) it must
+    # get, as it would alone, and a piece of its detail (the files the grader left out, say)
+    grade: tuple[str, float | None] | None = None  # (None: any grade)
+    detail: str = ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -652,14 +656,16 @@ def build_zip_traversal(base: Path) -> Path:
         archive.writestr(f"../../{MARKER}-traversal.txt", "escapei da pasta temporária\n")
         archive.writestr(f"/tmp/{MARKER}-absoluto.txt", "caminho absoluto\n")
         archive.writestr(f"hostil_zip_escapa/../../../{MARKER}-traversal2.txt", "de novo\n")
+        archive.writestr("../" * 12 + f"tmp/{MARKER}-raiz.txt", "subi até a raiz\n")
     return path
 
 
 def build_zip_bomb(base: Path, expanded_mb: int = 1024) -> Path:
-    """A small .zip (~1 MB per GB) that expands to ``expanded_mb`` of zeros next to a correct solution."""
+    """A small .zip (~5 MB per GB) that expands to ``expanded_mb`` of zeros next to a correct solution.
+    (Level 1: zeros shrink 200× at any level, and level 9 took 5 s of CPU to build one.)"""
     path = base / "hostil_zip_bomba.zip"
     chunk = b"\0" * (1024 * 1024)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for rel, text in solution_files().items():
             archive.writestr(f"hostil_zip_bomba/{rel}", text)
         with archive.open("hostil_zip_bomba/zeros.bin", "w", force_zip64=True) as fh:
@@ -730,7 +736,7 @@ ENTRIES = [
       build_sigterm_ignored, "turma_ok", "tempo",
       today='nao_importa, 0 (timeout do pytest na importação, 44 s); turma segue'),
     E("thread_que_nao_para", "hostile", "solução certa + uma thread não-daemon que não termina (o interpretador não sai)",
-      build_thread_keeps_running, "turma_ok", "", leaves_processes=False,
+      build_thread_keeps_running, "turma_ok", "", leaves_processes=False, grade=("corrigido", 100.0),
       today='tempo_esgotado, 0 (solução certa perde tudo: o interpretador não sai)'),
     E("laco_sem_await", "hostile", "while True: pass dentro do código async (o event loop nunca mais roda)",
       build_spin_without_await, "turma_ok", "tempo",
@@ -742,37 +748,167 @@ ENTRIES = [
       build_memory_hog, "turma_ok", "memória",
       today='nao_importa (MemoryError só por causa do ulimit -v do shell); o corretor não tem limite'),
     E("texto_esquisito", "hostile", "surrogates soltos, NUL, ANSI e bytes inválidos na saída e na exceção",
-      build_hostile_text, "turma_ok", "importa",
+      build_hostile_text, "turma_ok", "importa", grade=("nao_importa", None),
       today='nao_importa, 12; turma segue'),
     E("link_urandom", "hostile", "link simbólico para /dev/urandom dentro da entrega",
-      build_symlink_urandom, "turma_ok", "",
+      build_symlink_urandom, "turma_ok", "", grade=("corrigido", 100.0), detail="dados.bin (link simbólico)",
       today='vazio, 0: copytree segue o link e copia até o ulimit -f (200 MB) parar; sem limite enche o disco'),
     E("link_zero", "hostile", "link simbólico para /dev/zero dentro da entrega",
-      build_symlink_zero, "turma_ok", "",
+      build_symlink_zero, "turma_ok", "", grade=("corrigido", 100.0), detail="dados.bin (link simbólico)",
       today='vazio, 0: idem /dev/zero'),
     E("link_passwd", "hostile", "link simbólico para /etc/passwd (arquivo de fora da entrega)",
-      build_symlink_passwd, "turma_ok", "",
+      build_symlink_passwd, "turma_ok", "", grade=("corrigido", 100.0), detail="senhas.txt (link simbólico)",
       today='corrigido, 100: /etc/passwd copiado para a pasta temporária (o link é seguido)'),
     E("nome_nao_utf8", "hostile", "pasta com nome que não é UTF-8 (b'aluno_\\xff')",
-      build_non_utf8_name, "turma_ok", "",
+      build_non_utf8_name, "turma_ok", "", grade=("corrigido", 100.0),
       today='QUEBRA A TURMA: UnicodeEncodeError no print do progresso, nenhum relatório'),
     E("arquivo_enorme", "hostile", "arquivo esparso de 5 GB (não ocupa disco; copiado, ocuparia)",
-      build_huge_sparse_file, "turma_ok", "",
+      build_huge_sparse_file, "turma_ok", "", grade=("corrigido", 100.0), detail="dados.bin (5120 MB)",
       today='vazio, 0: copiado byte a byte até o ulimit -f (200 MB) parar (Errno 27)'),
     E("milhares_de_arquivos", "hostile", "5000 arquivos pequenos",
-      build_many_files, "turma_ok", "",
+      build_many_files, "turma_ok", "", grade=("grande_demais", 0.0), detail="5000 arquivos",
       today='corrigido, 100 (37 s)'),
     E("dia3_malformado", "hostile", ".dia3/progresso.json com bytes inválidos e um arquivo .dia3 onde se espera pasta",
-      build_bad_dia3_state, "turma_ok", "",
+      build_bad_dia3_state, "turma_ok", "", grade=("corrigido", 100.0),
       today='corrigido, 100'),
     E("zip_escapa", "hostile", "zip com ../../x, caminho absoluto e a/../../../x",
-      build_zip_traversal, "turma_ok", "",
+      build_zip_traversal, "turma_ok", "", grade=("corrigido", 100.0),
       today="vazio, 0: nada escapou, mas as entradas '..' viram arquivos no topo e a entrega certa some"),
     E("zip_bomba", "hostile", "zip de ~1 MB que expande para 1 GB de zeros",
-      build_zip_bomb, "turma_ok", "",
+      build_zip_bomb, "turma_ok", "", grade=("grande_demais", 0.0),
       today='vazio, 0: extraído até o ulimit -f (200 MB) parar (Errno 27); sem limite, 1 GB no disco'),
 ]
 CONTROL = Entry("controle_correta", "control", "uma entrega certa, ao lado das outras", build_honest_reference, "cem")
+
+
+# ---------------------------------------------------------------------------------------------
+# The author's first set (tests/test_cheats.py): lines added to the untouched template.py, at its
+# top (after `from __future__`) or at its end ("fim:"); graded in the same class as the entries
+# above (conftest.hostile_class), so the class is built and graded once. The rewriters carry
+# SURVIVOR in their argv and live at most 40 s.
+# ---------------------------------------------------------------------------------------------
+
+AUTHOR_SCAFFOLD = (REPO / "template.py").read_text(encoding="utf-8")
+SURVIVOR = "dia3-teste-sobrevivente"
+
+AUTHOR_REWRITER = f'''
+import os, sys, time
+sys.argv.append("{SURVIVOR}")
+end = time.time() + 40
+while time.time() < end:
+    for pid in os.listdir("/proc"):
+        try:
+            args = open(f"/proc/{{pid}}/cmdline", "rb").read().split(b"\\0")
+        except OSError:
+            continue
+        if b"--saida" in args:
+            out = args[args.index(b"--saida") + 1].decode()
+            for name in ("notas.csv", "notas.json", "relatorio.md"):
+                try:
+                    open(os.path.join(out, name), "w").write("aluno,nota\\ntrapaceiro,100\\n")
+                except OSError:
+                    pass
+    time.sleep(0.2)
+'''
+
+AUTHOR_FORGE = '''
+import json as _json, os as _os
+try:
+    # the records file: named in the judge's argv (a one-shot `dia3 check --records`), or, under
+    # `dia3 grade`, next to this copy (scratch/juiz/registros.jsonl beside scratch/entrega)
+    _args = open(f"/proc/{_os.getppid()}/cmdline", "rb").read().split(b"\\0")
+    if b"--records" in _args:
+        _path = _args[_args.index(b"--records") + 1].decode()
+    else:
+        _up = _os.path.abspath(__file__)
+        for _ in range(4):  # the copy may sit in a scratch folder inside entrega/
+            _up = _os.path.dirname(_up)
+            _path = _os.path.join(_up, "juiz", "registros.jsonl")
+            if _os.path.basename(_up) != "entrega" and _os.path.exists(_os.path.dirname(_path)):
+                break
+    _rec = {"id": "login.ok", "step": "template", "passed": True, "message": "", "cause": None, "seconds": 0}
+    with open(_path, "w") as _fh:
+        _fh.write(_json.dumps({"body": _json.dumps({"seq": 1, "r": _rec}), "mac": "0" * 64}) + "\\n")
+except Exception as _exc:
+    print("não deu para forjar:", _exc)
+'''
+
+# what is added at the top of the scaffold (after `from __future__`), or at its end ("fim:")
+AUTHOR_CHEATS = {
+    "sai_com_zero": "import os\nos._exit(0)\n",
+    "system_exit_zero": "raise SystemExit(0)\n",
+    "forja_registros": AUTHOR_FORGE,
+    "remenda_o_plugin": (
+        "try:\n"
+        "    import dia3.pytest_plugin as _p, _pytest.reports as _r\n"
+        "    _p.records = lambda: [{'id': 'login.ok', 'step': 'template', 'passed': True, 'message': '', 'seconds': 0}]\n"
+        "    _r.TestReport.passed = property(lambda self: True)\n"
+        "    _r.TestReport.failed = property(lambda self: False)\n"
+        "except Exception as _exc:\n"
+        "    print(_exc)\n"
+    ),
+    "fim:executa_a_solucao": (
+        "from pathlib import Path as _P\nimport dia3 as _d\n"
+        "_ref = _P(_d.__file__).resolve().parents[1] / 'solutions' / 'template.py'\n"
+        "exec(compile(_ref.read_text(encoding='utf-8'), str(_ref), 'exec'))\n"
+    ),
+    "fim:copia_o_colega": (
+        "import glob as _g\nfrom pathlib import Path as _P\n"
+        "_me = _P(__file__).resolve()\n"
+        "for _f in _g.glob(str(_me.parents[2] / '*' / '*' / 'template.py')) + _g.glob(str(_me.parents[1] / '*' / 'template.py')):\n"
+        "    if _P(_f).resolve() != _me:\n"
+        "        try:\n"
+        "            exec(compile(open(_f, encoding='utf-8').read(), _f, 'exec'))\n"
+        "            break\n"
+        "        except Exception:\n"
+        "            pass\n"
+    ),
+    "processo_destacado": (
+        "import subprocess as _s, sys as _sys\n"
+        f"_s.Popen([_sys.executable, '-c', {AUTHOR_REWRITER!r}, '{SURVIVOR}'], start_new_session=True)\n"
+    ),
+    "fork_destacado": (
+        "import os as _o\n"
+        "if _o.fork() == 0:\n"
+        "    _o.setsid()\n"
+        f"    _o.execv(__import__('sys').executable, [__import__('sys').executable, '-c', {AUTHOR_REWRITER!r}, '{SURVIVOR}'])\n"
+    ),
+    "fork_por_ctypes": (
+        "import ctypes as _c\n"
+        "_libc = _c.CDLL(None)\n"
+        "if _libc.fork() == 0:\n"
+        "    _libc.setsid()\n"
+        f"    __import__('os').execv(__import__('sys').executable, [__import__('sys').executable, '-c', {AUTHOR_REWRITER!r}, '{SURVIVOR}'])\n"
+    ),
+    "ignora_sigterm": (
+        "import signal as _sg, threading as _th, time as _t\n"
+        "_sg.signal(_sg.SIGTERM, _sg.SIG_IGN)\n"
+        "_th.Thread(target=lambda: _t.sleep(600), daemon=False).start()\n"
+    ),
+}
+
+
+def scaffold_with(cheat: str, code: str) -> str:
+    if cheat.startswith("fim:"):
+        return AUTHOR_SCAFFOLD + "\n" + code
+    head, tail = AUTHOR_SCAFFOLD.split(FUTURE, 1)
+    return head + FUTURE + code + tail
+
+
+def author_submission(folder: Path, template: str, exercises_from: Path = REPO / "exercises") -> None:
+    (folder / "exercises").mkdir(parents=True)
+    shutil.copy(exercises_from / "ex01_geradores.py", folder / "exercises" / "ex01_geradores.py")
+    (folder / "template.py").write_text(template, encoding="utf-8")
+
+
+
+def build_author_set(base: Path) -> list[Path]:
+    """Every cheat of the author's set, as a folder named after it under ``base``."""
+    built = []
+    for cheat, code in AUTHOR_CHEATS.items():
+        author_submission(base / cheat.removeprefix("fim:"), scaffold_with(cheat, code))
+        built.append(base / cheat.removeprefix("fim:"))
+    return built
 
 
 # ---------------------------------------------------------------------------------------------
