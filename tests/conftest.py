@@ -121,6 +121,18 @@ class JudgePool:
         return self._idle.get()
 
     def records(self, args: list[str], timeout: float = 240) -> list[dict]:
+        return self.run(args, timeout)[1]
+
+    def run(self, args: list[str], timeout: float = 240) -> tuple[object, list[dict]]:
+        """`dia3 check --json *args`: (its exit code, its records)."""
+        code, stdout = self.human(["--json", *args], timeout)
+        try:
+            return code, json.loads(stdout)
+        except json.JSONDecodeError:
+            pytest.fail(f"dia3 check --json não devolveu JSON (saída {code}):\n{stdout[-2000:]}")
+
+    def human(self, args: list[str], timeout: float = 240) -> tuple[object, str]:
+        """`dia3 check *args`: (its exit code, what it printed)."""
         judge = self._judge()
         if judge.proc.poll() is not None:  # the last request killed it (a timeout): a new one
             with self._lock:
@@ -128,13 +140,9 @@ class JudgePool:
                 judge = WarmJudge()
                 self._all.append(judge)
         try:
-            code, stdout = judge.check(args, timeout)
+            return judge.check(args, timeout)
         finally:
             self._idle.put(judge)
-        try:
-            return json.loads(stdout)
-        except json.JSONDecodeError:
-            pytest.fail(f"dia3 check --json não devolveu JSON (saída {code}):\n{stdout[-2000:]}")
 
     def ahead(self, requests: dict[str, list[str]]) -> dict[str, Future]:
         """Start every request now, ``size`` at a time in the given order; {key: future of its records}."""
@@ -162,6 +170,16 @@ def judge_pool() -> JudgePool:
 def check_records(*args: str, timeout: float = 240) -> list[dict]:
     """`dia3 check --json *args`, answered by one of this worker's warm judges."""
     return judge_pool().records(list(args), timeout)
+
+
+def check_run(*args: str, timeout: float = 240) -> tuple[object, list[dict]]:
+    """`dia3 check --json *args` in one of this worker's warm judges: (exit code, records)."""
+    return judge_pool().run(list(args), timeout)
+
+
+def check_human(*args: str, timeout: float = 240) -> tuple[object, str]:
+    """`dia3 check *args` in one of this worker's warm judges: (exit code, the report it printed)."""
+    return judge_pool().human(list(args), timeout)
 
 
 def selected_params(request: pytest.FixtureRequest, test: str, name: str) -> list:

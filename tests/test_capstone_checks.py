@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 
-from conftest import REPO, check_records, run_dia3
+from conftest import REPO, check_human, check_records, check_run, run_dia3
 
 
 def test_every_check_passes_on_the_solution():
+    # (a fresh `dia3 check`, as a learner runs it; the other tests here ask the warm judges)
     proc = run_dia3("check", "template", "--target", "solutions", "--json")
     records = json.loads(proc.stdout)
     assert len(records) >= 40
@@ -20,22 +21,20 @@ def test_every_check_passes_on_the_solution():
 
 def test_every_check_fails_on_the_untouched_scaffold_with_its_todo(tmp_path):
     (tmp_path / "template.py").write_text((REPO / "template.py").read_text(encoding="utf-8"), encoding="utf-8")
-    proc = run_dia3("check", "template", "--target", str(tmp_path), "--json")
-    records = json.loads(proc.stdout)
-    assert proc.returncode == 1
+    code, records = check_run("template", "--target", str(tmp_path))
+    assert code == 1
     assert len(records) >= 40
     not_failed = [r["id"] for r in records if r["passed"]]
     assert not_failed == []
     without_todo = [r["id"] for r in records if "Falta fazer: TODO" not in r["message"]]
     assert without_todo == []
-    assert "Traceback" not in proc.stdout
+    assert "Traceback" not in json.dumps(records, ensure_ascii=False)
 
 
 def test_human_report_on_scaffold_points_to_the_first_todo(tmp_path):
     (tmp_path / "template.py").write_text((REPO / "template.py").read_text(encoding="utf-8"), encoding="utf-8")
-    proc = run_dia3("check", "template", "--target", str(tmp_path))
-    assert proc.returncode == 1
-    out = proc.stdout
+    code, out = check_human("template", "--target", str(tmp_path))
+    assert code == 1
     assert "Falta fazer: TODO 1" in out
     assert "GUIA_APRENDIZADO.md §5.1" in out
     assert "0/" in out and "verificações passaram" in out
@@ -54,7 +53,7 @@ def test_a_file_that_does_not_import_gives_one_clear_message(tmp_path):
     assert f"linha {line}" in message
     assert "NameError" in message
     assert "Traceback" not in message
-    human = run_dia3("check", "template", "--target", str(tmp_path)).stdout
+    human = check_human("template", "--target", str(tmp_path))[1]
     assert human.count("não pôde ser importado") <= 2  # shown in full once, folded in the summary
 
 
@@ -108,9 +107,9 @@ def test_a_warm_judge_learns_nothing_from_its_last_run(tmp_path):
     (tmp_path / "template.py").write_text(refusing, encoding="utf-8")
     judge = WarmJudge()
     try:
-        _, out = judge.check(["template", "--target", "solutions", "--only", "login.ok,login.validacao"], 120)
+        _, out = judge.check(["--json", "template", "--target", "solutions", "--only", "login.ok,login.validacao"], 120)
         assert all(r["passed"] for r in json.loads(out))
-        _, out = judge.check(["template", "--target", str(tmp_path), "--only", "login.validacao"], 120)
+        _, out = judge.check(["--json", "template", "--target", str(tmp_path), "--only", "login.validacao"], 120)
         (record,) = json.loads(out)
         assert not record["passed"] and "controle" in record["message"], record["message"]
     finally:

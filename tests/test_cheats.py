@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_dia3
+from conftest import REPO, check_run
 from corpus_cheats import AUTHOR_CHEATS, author_submission, scaffold_with
 
 SOLUTION = (REPO / "solutions" / "template.py").read_text(encoding="utf-8")
@@ -47,9 +47,8 @@ def test_every_cheat_scores_zero(hostile_class, cheat):
 def test_dia3_check_exits_non_zero_for_a_cheat(tmp_path, cheat):
     key = next(k for k in AUTHOR_CHEATS if k.removeprefix("fim:") == cheat)
     author_submission(tmp_path / "entrega", scaffold_with(key, AUTHOR_CHEATS[key]))
-    proc = run_dia3("check", "template", "--target", str(tmp_path / "entrega"), "--json")
-    assert proc.returncode == 1
-    records = json.loads(proc.stdout)
+    code, records = check_run("template", "--target", str(tmp_path / "entrega"))
+    assert code == 1
     assert records and not any(r["passed"] for r in records)
 
 
@@ -61,7 +60,6 @@ def test_a_spinning_generator_fails_its_check_and_not_the_others(tmp_path):
     source = ex01.read_text(encoding="utf-8")
     ex01.write_text(source.replace("        await asyncio.sleep(delay)\n", "        while delay > 0.05:\n            pass\n        await asyncio.sleep(delay)\n", 1),
                     encoding="utf-8")
-    proc = run_dia3("check", "ex01", "--target", str(entrega), "--json", timeout=300)
-    records = {r["id"]: r for r in json.loads(proc.stdout)}
+    records = {r["id"]: r for r in check_run("ex01", "--target", str(entrega), timeout=300)[1]}
     assert not records["ex01.count.espera"]["passed"] and "não terminou" in records["ex01.count.espera"]["message"]
     assert records["ex01.count.valores"]["passed"] and records["ex01.collect"]["passed"] and records["ex01.take.fecha"]["passed"]

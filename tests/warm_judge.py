@@ -3,8 +3,9 @@ request after request, the way `dia3 watch` checks save after save (same zygote,
 pytest session and new subjects for every request). The suite grades hundreds of corpus entries;
 paying the interpreter, pytest and LangChain for each one was most of its time.
 
-Protocol: one JSON list of `dia3 check` arguments per line on stdin; one JSON object
-{"code": exit code, "stdout": what `dia3 check` printed} per line on the private channel.
+Protocol: one JSON list of `dia3 check` arguments per line on stdin (with `--json` for records, or
+without it for the report a learner reads); one JSON object {"code": exit code, "stdout": what
+`dia3 check` printed} per line on the private channel.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def main() -> None:
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             try:
-                code = cli.main(["check", "--json", *args])
+                code = cli.main(["check", *args])
             except SystemExit as exc:
                 code = exc.code
             except Exception as exc:  # noqa: BLE001 - reported to the test, which fails with it
