@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import time
 
 import pytest
 
@@ -12,7 +11,7 @@ from dia3.assertions import (
     expect_loop_free,
     expect_model_pieces,
     watching_the_loop,
-    while_the_model_thinks,
+    watched_while_the_model_thinks,
 )
 from dia3.harness import (
     expect_remote_iterator,
@@ -20,7 +19,7 @@ from dia3.harness import (
     random_prompt,
     short,
 )
-from dia3.judge import LagProbe, SubjectTimeout
+from dia3.judge import SubjectTimeout
 from dia3.mockllm import Scenario, reply_text, reply_tokens
 from dia3.pytest_plugin import CHECK_DEFAULT_MODEL
 
@@ -89,11 +88,9 @@ def test_stream_keeps_the_loop_free(exercise, fresh_mock):
 
 @pytest.mark.check("ex06.ask", todo=2)
 def test_ask_returns_the_whole_text(exercise, fresh_mock):
-    started = time.monotonic()
-    with LagProbe(exercise.subject) as lag:  # a model that thinks until the judge has looked
-        got, free = while_the_model_thinks(exercise.subject, fresh_mock, lambda: exercise.call(
-            "ask_llm", PROMPT, timeout=8, what="ask_llm (await llm.ainvoke(...))"))
-    elapsed = time.monotonic() - started
+    # a model that thinks until the judge has looked; the loop watched from the model call on
+    got, free, lag, elapsed = watched_while_the_model_thinks(exercise.subject, fresh_mock, lambda: exercise.call(
+        "ask_llm", PROMPT, timeout=8, what="ask_llm (await llm.ainvoke(...))"))
     hint = "llm.invoke() é síncrono: dentro de async def use await llm.ainvoke(...)."
     expect_free_while_thinking(free, where="ask_llm", expected="o loop livre durante a espera", hint=hint, section="4")
     expect_loop_free(lag, elapsed, where="ask_llm", expected="o loop livre durante a espera", hint=hint)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from dia3.assertions import (
@@ -12,10 +10,9 @@ from dia3.assertions import (
     expect_loop_free,
     expect_stream_headers,
     expect_stream_text,
-    while_the_model_thinks,
+    watched_while_the_model_thinks,
 )
 from dia3.harness import fail, random_prompt, short
-from dia3.judge import LagProbe
 from dia3.mockllm import reply_text, reply_tokens
 from dia3.pytest_plugin import CHECK_DEFAULT_MODEL
 
@@ -37,10 +34,9 @@ def test_chat_stream(ex_api):
 @pytest.mark.check("ex07.chat.sem_stream", todo=2)
 def test_chat_without_stream(ex_api, exercise_server, mock):
     for body in ({"prompt": PROMPT, "stream": False}, {"prompt": PROMPT}):
-        started = time.monotonic()
-        with LagProbe(exercise_server.subject) as lag:  # a model that thinks until the judge has looked
-            resp, free = while_the_model_thinks(exercise_server.subject, mock, lambda: ex_api.post("/chat", body))
-        elapsed = time.monotonic() - started
+        # a model that thinks until the judge has looked; the loop watched from the model call on
+        resp, free, lag, elapsed = watched_while_the_model_thinks(exercise_server.subject, mock,
+                                                                  lambda: ex_api.post("/chat", body))
         hint = "llm.invoke() é síncrono e para o servidor inteiro: use await llm.ainvoke([...])."
         expect_free_while_thinking(free, where="POST /chat sem stream", expected="o loop livre (await llm.ainvoke)", hint=hint)
         expect_loop_free(lag, elapsed, where="POST /chat sem stream", expected="o loop livre (await llm.ainvoke)", hint=hint)

@@ -34,7 +34,7 @@ from dia3.assertions import (
     expect_stream_headers,
     expect_stream_text,
     watching_the_loop,
-    while_the_model_thinks,
+    watched_while_the_model_thinks,
 )
 from dia3.harness import (
     alg_none_token,
@@ -717,11 +717,8 @@ def test_chat_without_stream_uses_the_model_and_keeps_the_loop_free(api, mock, a
     model = f"dia3-pedido-{secrets.token_hex(2)}"
     # a model that thinks until the judge has looked at the learner's loop (see while_the_model_thinks)
     subject = app_server.subject
-    started = time.monotonic()
-    with LagProbe(subject) as lag:
-        resp, free = while_the_model_thinks(subject, mock, lambda: api.post(
-            "/chat", {"prompt": PROMPT, "model": model, "stream": False}, headers=api.headers()))
-    elapsed = time.monotonic() - started
+    resp, free, lag, elapsed = watched_while_the_model_thinks(subject, mock, lambda: api.post(
+        "/chat", {"prompt": PROMPT, "model": model, "stream": False}, headers=api.headers()))
     expect_status(resp, 200, what="POST /chat com stream false e 'model'", hint="sem stream, devolva um dict (JSON).", section="5.6")
     used = mock.requests[-1].model if mock.requests else None
     if used != model:

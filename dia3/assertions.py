@@ -377,6 +377,14 @@ def watching_the_loop(subject, mock, action):
     A synchronous client holds the loop while the model thinks: the hold lasts the ping's patience
     (1,5 s) and the probe counts it. Code that blocks per token (time.sleep) holds the loop at every
     token. A right answer waits for nothing but the ping."""
+    result, _free, lag, elapsed = watched_while_the_model_thinks(subject, mock, action)
+    return result, lag, elapsed
+
+
+def watched_while_the_model_thinks(subject, mock, action):
+    """``while_the_model_thinks`` with the judge pinging the learner's loop all along. Returns (what
+    ``action`` returned, whether the loop answered while the model thought, the pings' LagProbe and
+    the seconds, both from the model call)."""
     import time
 
     from dia3.judge import LagProbe
@@ -384,13 +392,13 @@ def watching_the_loop(subject, mock, action):
     started = time.monotonic()
     before = len(mock.requests)
     with LagProbe(subject) as lag:
-        result, _free = while_the_model_thinks(subject, mock, action)
+        result, free = while_the_model_thinks(subject, mock, action)
     ended = time.monotonic()
     # Measured from the model call on: what came before is the request's own work (the JWT, building
     # ChatOpenAI and its HTTP client), CPU a right answer needs too, which a loaded machine can
     # stretch to a quarter of a second. Waiting for the model is where blocking is the mistake.
     called = mock.requests[before].started_at if len(mock.requests) > before else started
-    return result, lag.since(called), ended - called
+    return result, free, lag.since(called), ended - called
 
 
 def stream_watching_the_loop(api: Api, subject, mock, path: str, body: dict, *, where: str) -> StreamResult:
