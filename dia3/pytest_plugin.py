@@ -400,13 +400,17 @@ def _subject_message(err: BaseException, filename: str) -> str:
     if isinstance(err, ImportFailed):
         return err.message
     if isinstance(err, SubjectTimeout):
-        what = f"{filename}: {err.what}" if err.what == "importar o arquivo" else err.what
+        importing = err.what == "importar o arquivo"
+        what = f"{filename}: {err.what}" if importing else err.what
         return (
             f"{what} não terminou em {err.seconds:g} s.\n"
             "  Esperado: terminar logo\n"
             "  Recebido: continuava rodando (laço sem fim? um `await` que nunca termina? um laço sem `await` "
             "dentro de um async def trava o event loop inteiro)\n"
-            "  Dica: procure um while sem saída ou uma espera por algo que nunca chega."
+            + (f"  Dica: rode `python {filename}` e veja se ele termina de carregar; no nível do módulo, só "
+               "definições (nada de laço, input() ou servidor rodando).\n" if importing else
+               "  Dica: procure um while sem saída ou uma espera por algo que nunca chega.\n")
+            + f"  Leia: {ref('8' if importing else '2.1')}"
         )
     if isinstance(err, SubjectDied):
         tail = [line for line in err.output.strip().splitlines() if line.strip()][-6:]
@@ -414,6 +418,8 @@ def _subject_message(err: BaseException, filename: str) -> str:
         text = f"Seu programa ({filename}) terminou durante {when} (código de saída {err.code})."
         text += "\n  Esperado: o programa continuar rodando até a verificação acabar"
         text += "\n  Recebido: o processo acabou (os._exit, sys.exit, uma falha do interpretador?)"
+        text += "\n  Dica: tire do arquivo os exit()/sys.exit()/os._exit(); quem encerra o servidor é o kit."
+        text += f"\n  Leia: {ref('8')}"
         if tail:
             text += "\n  Últimas linhas que ele escreveu:\n" + "\n".join(f"    {line[:200]}" for line in tail)
         return text
