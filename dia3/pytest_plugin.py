@@ -418,7 +418,8 @@ def _subject_message(err: BaseException, filename: str) -> str:
         text = f"Seu programa ({filename}) terminou durante {when} (código de saída {err.code})."
         text += "\n  Esperado: o programa continuar rodando até a verificação acabar"
         text += "\n  Recebido: o processo acabou (os._exit, sys.exit, uma falha do interpretador?)"
-        text += "\n  Dica: tire do arquivo os exit()/sys.exit()/os._exit(); quem encerra o servidor é o kit."
+        text += ("\n  Dica: procure exit(), sys.exit() ou os._exit() no arquivo (quem encerra o servidor é o kit)"
+                 + ("; sem nenhum, veja as últimas linhas abaixo." if tail else "."))
         text += f"\n  Leia: {ref('8')}"
         if tail:
             text += "\n  Últimas linhas que ele escreveu:\n" + "\n".join(f"    {line[:200]}" for line in tail)

@@ -205,11 +205,10 @@ def hostile_class(tmp_path_factory):
     and the author's first set), graded once for test_corpus_cheats.py and test_cheats.py: what each
     kind of submission costs is paid once, and the cheats run beside honest classmates."""
     import corpus_cheats as cc
+    from dia3.grade import printable
 
     base = tmp_path_factory.mktemp("turma_hostil")
     turma = base / "turma"
-    from dia3.grade import printable
-
     turma.mkdir()
     made = {entry.id: entry.build(turma) for entry in [*cc.ENTRIES, cc.CONTROL]}
     cc.build_author_set(turma)
