@@ -10,6 +10,12 @@ the reference solution, plus the trick. What the grader must do with it:
                          gets the grade it would get alone, nothing outside the scratch folder
                          changes, no process is left behind (the phrase appears in its status or
                          reason).
+- ``grade=(status, nota)`` a hostile entry whose result does not depend on the machine: what it must
+                         get, as it would alone (``detail``: a piece of the reason, the files left
+                         out). (``phrase`` is an opinion only: no test holds an entry to it.)
+
+The author's first set (``AUTHOR_CHEATS``, for tests/test_cheats.py) sits at the end; the suite grades
+every entry, the control and that set as one class (``hostile_class`` in tests/conftest.py).
 
 Everything here is bounded so it can run on a shared 2-core machine: detached processes exit by
 themselves after ``LIFETIME`` seconds and carry ``MARKER`` in their command line (``kill_leftovers``
