@@ -43,7 +43,15 @@ LATER = {
     "langchain_openai": ["openai.resources.chat.completions", "openai.lib.streaming.chat", "jiter", "truststore",
                          "httpcore2", "anyio._backends._asyncio", "anyio.streams.memory", "langchain_core.env",
                          "langchain_core.tracers.langchain", "langchain_core.tracers.stdout",
-                         "langchain_core.tracers.run_collector", "langchain_core.messages.block_translators.langchain_v0"],
+                         "langchain_core.tracers.run_collector", "langchain_core.messages.block_translators.langchain_v0",
+                         # what openai imports lazily at `client.chat.completions` (seen in subjects)
+                         "openai.resources.chat.chat", "openai.resources.chat.completions.completions",
+                         "openai.resources.chat.completions.messages", "openai.types.chat.completions",
+                         "openai.pagination", "openai.lib._chat_completion_resources", "openai._resource",
+                         "langchain_core.tracers.context"],
+    # uvicorn: at Server.serve (its protocol and lifespan); measured the same way, with a login and a stream
+    "uvicorn": ["uvicorn.lifespan.on", "uvicorn.protocols.http.auto", "uvicorn.protocols.http.h11_impl"],
+    "fastapi": ["fastapi.telemetry._runtime"],
 }
 
 
