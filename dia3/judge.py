@@ -499,6 +499,12 @@ class LagProbe:
     delays the reply by as long as it holds the loop. Delays under ``threshold`` (scheduling noise,
     a loaded machine) are not counted. The ping still pending at ``stop`` is counted too: code
     that never yields holds the loop until it ends.
+
+    ``blocked`` counts every delay; ``asleep`` only the part of it the loop's thread spent asleep
+    (in ``time.sleep`` or a blocking read: what waiting for the model without ``await`` does), as
+    the kernel tells (/proc). A loop that was running, or only waiting for a core on a busy
+    machine, is not asleep: that part of a delay is work a right answer does too. Where /proc
+    cannot tell, ``asleep`` is ``blocked``.
     """
 
     def __init__(self, subject: Subject, period: float = 0.01, threshold: float = 0.03) -> None:
@@ -506,47 +512,73 @@ class LagProbe:
         self.period = period
         self.threshold = threshold
         self.blocked = 0.0
+        self.asleep = 0.0
         self.worst = 0.0
-        self.lags: list[tuple[float, float]] = []  # (when the ping was sent, its delay), counted ones
+        # (when the ping was sent, its delay, how much of it the loop slept), counted ones
+        self.lags: list[tuple[float, float, float]] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pending_since: float | None = None
+        self._pending_asleep = 0.0
+        proc = getattr(subject, "proc", None)
+        pid = getattr(proc, "pid", None)
+        # the loop runs in the subject's main thread, whose id is the process id
+        self._stat = f"/proc/{pid}/task/{pid}/stat" if pid and sys.platform.startswith("linux") else None
 
-    def _count(self, lag: float, sent: float) -> None:
+    def _sleeping(self) -> bool | None:
+        """Is the loop's thread asleep (S, D) rather than running or runnable (R)? None: unknown."""
+        if self._stat is None:
+            return None
+        try:
+            with open(self._stat, "rb") as fh:
+                state = fh.read().rpartition(b")")[2].split(None, 1)[0]
+        except (OSError, IndexError):
+            return None
+        return state in (b"S", b"D")
+
+    def _count(self, lag: float, sent: float, asleep: float | None = None) -> None:
         if lag > self.threshold:
+            asleep = lag if asleep is None else min(asleep, lag)
             self.blocked += lag
+            self.asleep += asleep
             self.worst = max(self.worst, lag)
-            self.lags.append((sent, lag))
+            self.lags.append((sent, lag, asleep))
 
     def since(self, moment: float) -> "LagProbe":
         """The same measure from ``moment`` on (a copy): a ping pending across it counts for the
         part after it."""
         view = LagProbe(self.subject, self.period, self.threshold)
-        for sent, lag in self.lags:
+        for sent, lag, asleep in self.lags:
             start = max(sent, moment)
-            view._count(sent + lag - start, start)
+            part = sent + lag - start
+            view._count(part, start, asleep * part / lag if lag > 0 else 0.0)
         return view
 
     def _run(self) -> None:
         while not self._stop.is_set():
             started = time.monotonic()
-            self._pending_since = started
+            self._pending_since, self._pending_asleep = started, 0.0
             rid = self.subject.send("ping")
             box = self.subject._replies.get(rid)
-            reply = None
+            reply, unknown, looked = None, False, started
             while box is not None and not self._stop.is_set():
                 try:
-                    reply = box.get(timeout=0.05)
+                    reply = box.get(timeout=0.01)
                     break
                 except queue.Empty:
-                    continue
+                    now, sleeping = time.monotonic(), self._sleeping()
+                    if sleeping is None:
+                        unknown = True
+                    elif sleeping:
+                        self._pending_asleep += now - looked
+                    looked = now
             with self.subject._lock:
                 self.subject._replies.pop(rid, None)
             if reply is None and not self._stop.is_set():
                 return  # the subject is gone
             if reply is not None:
                 self._pending_since = None
-                self._count(time.monotonic() - started, started)
+                self._count(time.monotonic() - started, started, None if unknown else self._pending_asleep)
             self._stop.wait(self.period)
 
     def __enter__(self) -> "LagProbe":
@@ -558,9 +590,9 @@ class LagProbe:
         self.stop()
 
     def stop(self) -> None:
-        since = self._pending_since
+        since, asleep = self._pending_since, self._pending_asleep
         self._stop.set()
         if since is not None:
-            self._count(time.monotonic() - since, since)
+            self._count(time.monotonic() - since, since, None if self._stat is None else asleep)
         if self._thread is not None:
             self._thread.join(2)

@@ -1,5 +1,6 @@
-"""The subject's network fence (only this machine), the judge's clock (``Subject.wake``) and the
-lane judge's cleanup between submissions (a subreaper that kills what a submission left)."""
+"""The subject's network fence (only this machine), the judge's clock (``Subject.wake``), what the
+judge's pings tell of the loop (``LagProbe``) and the lane judge's cleanup between submissions (a
+subreaper that kills what a submission left)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dia3.judge import Subject, base_env
+from dia3.judge import LagProbe, Subject, base_env
 
 LEARNER = textwrap.dedent('''
     import asyncio, socket
@@ -37,6 +38,16 @@ LEARNER = textwrap.dedent('''
     async def slow(delay):
         await asyncio.sleep(delay)
         return delay
+
+
+    async def sleeps_on_the_loop(seconds):
+        __import__("time").sleep(seconds)  # the mistake: the loop waits, asleep
+
+
+    async def works_on_the_loop(seconds):
+        end = __import__("time").monotonic() + seconds
+        while __import__("time").monotonic() < end:  # CPU on the loop (what a busy machine stretches)
+            pass
 ''')
 
 
@@ -117,3 +128,15 @@ def test_lag_from_a_moment_counts_a_pending_ping_for_its_part_after_it():
     view = probe.since(11.0)
     assert round(view.blocked, 2) == 1.05 and round(view.worst, 2) == 1.0  # 0.2 s before: gone; 1.5 s: 1.0 after
     assert probe.since(13.0).blocked == 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's word on the thread comes from /proc")
+def test_the_probe_tells_a_loop_asleep_from_a_loop_at_work(subject):
+    """Both hold the loop; only the one asleep (time.sleep, a blocking read) is waiting without
+    ``await``. The loop's own work is what a right answer does too, longer on a loaded machine."""
+    with LagProbe(subject) as asleep:
+        subject.call("sleeps_on_the_loop", 0.6)
+    with LagProbe(subject) as working:
+        subject.call("works_on_the_loop", 0.6)
+    assert asleep.blocked > 0.4 and asleep.asleep > 0.4
+    assert working.blocked > 0.4 and working.asleep < 0.5 * working.blocked
