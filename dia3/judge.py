@@ -43,6 +43,12 @@ class SubjectTimeout(SubjectError):
         self.seconds = seconds
 
 
+class SubjectFrozen(SubjectTimeout):
+    """Learner code held the subject's event loop so long that it answered no ping: a loop without
+    ``await`` (``while True: pass`` in an async def), which never ends by itself. Found in about two
+    seconds instead of at the call's own timeout; ``seconds`` is how long the call had run."""
+
+
 class LearnerError(Exception):
     """An exception raised by the learner's code, as the subject described it."""
 
@@ -328,10 +334,39 @@ class Subject:
             pass  # the reply box will say the subject is gone
         return rid
 
-    def wait(self, rid: int, timeout: float, what: str) -> dict:
+    # Learner code that runs past QUIET seconds makes the judge ping the loop; one that does not
+    # answer in PATIENCE seconds froze for good (the same rule as a silent stream, harness.Api).
+    QUIET = 0.5
+    PATIENCE = 1.5
+    LEARNER_OPS = frozenset({"call", "getattr", "anext", "drain", "aclose"})
+
+    def _reply_or_frozen(self, box: queue.Queue, timeout: float, what: str, watch: bool) -> dict | None:
+        """The reply, waited for up to ``timeout``; with ``watch``, SubjectFrozen as soon as the loop
+        stops answering pings. Raises queue.Empty at the timeout."""
+        if not watch:
+            return box.get(timeout=timeout)
+        started = time.monotonic()
+        deadline = started + timeout
+        while True:
+            try:
+                return box.get(timeout=max(0.0, min(self.QUIET, deadline - time.monotonic())))
+            except queue.Empty:
+                if time.monotonic() >= deadline:
+                    raise
+            if not self.answers(within=self.PATIENCE):
+                try:
+                    return box.get_nowait()  # it ended while the ping waited
+                except queue.Empty:
+                    pass
+                if self.alive:
+                    self.kill()  # a loop that never yields: nothing else will ever run in it
+                    raise SubjectFrozen(what, round(time.monotonic() - started, 1))
+                return box.get(timeout=1.0)  # the subject died: its reader says so (None)
+
+    def wait(self, rid: int, timeout: float, what: str, watch: bool = False) -> dict:
         box = self._replies[rid]
         try:
-            reply = box.get(timeout=timeout)
+            reply = self._reply_or_frozen(box, timeout, what, watch)
         except queue.Empty:
             # ask politely (an `await` that never ends can be cancelled), then give up on it
             self.send("cancel", target=rid)
@@ -355,7 +390,7 @@ class Subject:
         return reply
 
     def request(self, op: str, *, timeout: float = 5, what: str = "", **fields: Any) -> dict:
-        return self.wait(self.send(op, **fields), timeout, what or op)
+        return self.wait(self.send(op, **fields), timeout, what or op, watch=op in self.LEARNER_OPS)
 
     def _encode_args(self, values: Any) -> Any:
         if isinstance(values, Probe):
@@ -466,7 +501,7 @@ class Subject:
     def drain_together(self, iterators: list["RemoteIterator"], timeout: float, what: str) -> list[list]:
         """Drain several iterators at the same time (their work interleaves on the subject's loop)."""
         ids = [self.send("drain", handle=it.handle) for it in iterators]
-        return [decode(self.wait(rid, timeout, what).get("values", [])) for rid in ids]
+        return [decode(self.wait(rid, timeout, what, watch=True).get("values", [])) for rid in ids]
 
 
 class RemoteIterator:

@@ -26,7 +26,8 @@ import pytest
 from dia3 import exercises
 from dia3.guide import SECTIONS, ref
 from dia3.harness import Api
-from dia3.judge import ImportFailed, LearnerError, Subject, SubjectDied, SubjectError, SubjectTimeout, base_env
+from dia3.judge import (ImportFailed, LearnerError, Subject, SubjectDied, SubjectError, SubjectFrozen, SubjectTimeout,
+                        base_env)
 from dia3.runner import resolve_target
 from dia3.loader import LoadError
 from dia3.mockllm import MOCK_API_KEY, MockLLM, Scenario
@@ -425,6 +426,16 @@ def _subject_message(err: BaseException, filename: str) -> str:
     """A pt-BR message for a subject that could not start, froze or died."""
     if isinstance(err, ImportFailed):
         return err.message
+    if isinstance(err, SubjectFrozen):
+        seconds = f"{err.seconds:g}".replace(".", ",")
+        return (
+            f"{err.what} não terminou: travou o event loop (rodava havia {seconds} s).\n"
+            "  Esperado: o loop livre enquanto a função roda (cada espera com `await`)\n"
+            "  Recebido: o event loop não respondeu a um ping em 1,5 s: o código rodava sem nunca devolver o controle\n"
+            "  Dica: um `while` que espera algo sem `await` dentro de um async def para o event loop inteiro (nada mais "
+            "roda, nem o que ele espera). Espere com `await` (asyncio.sleep, a fila, o modelo).\n"
+            f"  Leia: {ref('2.1')}"
+        )
     if isinstance(err, SubjectTimeout):
         importing = err.what == "importar o arquivo"
         what = f"{filename}: {err.what}" if importing else err.what
@@ -514,7 +525,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             message, cause = raised.message, "import"
         elif isinstance(raised, SubjectError):
             message = _subject_message(raised, filename)
-            cause = {ImportFailed: "import", SubjectTimeout: "timeout", SubjectDied: "died"}.get(type(raised), "subject")
+            cause = {ImportFailed: "import", SubjectTimeout: "timeout", SubjectFrozen: "timeout",
+                     SubjectDied: "died"}.get(type(raised), "subject")
             if getattr(raised, "during_import", False) or getattr(raised, "what", "") == "importar o arquivo":
                 cause = "import"
         elif isinstance(raised, pytest.fail.Exception) and str(raised).startswith("Timeout >"):  # pytest-timeout

@@ -28,10 +28,10 @@ def test_each_broken_rule_is_named():
 def test_a_frozen_stuck_or_dead_program_gets_a_whole_lesson():
     """The judge's own messages for a subject that hangs at import, freezes in a call or exits:
     what was expected, what came back, a hint and the guide section, like every check's."""
-    from dia3.judge import SubjectDied, SubjectTimeout
+    from dia3.judge import SubjectDied, SubjectFrozen, SubjectTimeout
     from dia3.pytest_plugin import _subject_message
 
-    for err in (SubjectTimeout("importar o arquivo", 8), SubjectTimeout("count(3)", 5),
+    for err in (SubjectTimeout("importar o arquivo", 8), SubjectTimeout("count(3)", 5), SubjectFrozen("count(3)", 2.1),
                 SubjectDied(0, "saindo\n", during_import=False)):
         message = _subject_message(err, "template.py")
         assert problems(message) == [] and "Leia: GUIA_APRENDIZADO.md §" in message, message

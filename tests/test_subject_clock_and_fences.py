@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dia3.judge import LagProbe, Subject, base_env
+from dia3.judge import LagProbe, Subject, SubjectFrozen, base_env
 
 LEARNER = textwrap.dedent('''
     import asyncio, socket
@@ -42,6 +42,11 @@ LEARNER = textwrap.dedent('''
 
     async def sleeps_on_the_loop(seconds):
         __import__("time").sleep(seconds)  # the mistake: the loop waits, asleep
+
+
+    async def spins():
+        while True:  # waits for something without await: the loop never runs again
+            pass
 
 
     async def works_on_the_loop(seconds):
@@ -140,3 +145,11 @@ def test_the_probe_tells_a_loop_asleep_from_a_loop_at_work(subject):
         subject.call("works_on_the_loop", 0.6)
     assert asleep.blocked > 0.4 and asleep.asleep > 0.4
     assert working.blocked > 0.4 and working.asleep < 0.5 * working.blocked
+
+
+def test_a_call_that_freezes_the_loop_is_ended_in_seconds_not_at_its_timeout(subject):
+    """A loop that answers no ping while learner code runs froze for good: the judge says so and
+    ends the subject, instead of waiting out the call's timeout (what it measures: the verdict)."""
+    with pytest.raises(SubjectFrozen):
+        subject.call("spins", timeout=30)
+    assert not subject.alive  # (the timeout's own verdict is a SubjectTimeout, not a SubjectFrozen)
