@@ -583,3 +583,28 @@ ALTERNATIVES += [
             [("                yield chunk.content\n", "                yield chunk.text\n"),
              ("async def generate(body: GenerateRequest", "def generate(body: GenerateRequest")], today="ok"),
 ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The correct styles, checked together. A real learner's file differs from the solution in many
+# places at once; each group below is one such file: every member edits a different part (the
+# model loop in stream_llm · the /api/generate route · the routing or its dependencies · /chat ·
+# the login), so no style replaces or bypasses another's code, and a full capstone run checks
+# several styles. test_corpus.py runs each group once; when a group fails, it runs the failing
+# group's styles one by one to say which one the checks refuse.
+# ---------------------------------------------------------------------------------------------
+
+TOGETHER = [
+    ("astream_sem_aclosing", "fastapi_eventsourceresponse", "chat_ainvoke_streaming_true", "login_bcrypt_em_thread"),
+    ("aclose_manual", "sse_starlette_crlf_ping", "chat_junta_o_astream", "login_senha_longa_truncada"),
+    ("task_produtora_cancelada", "erro_antes_502", "api_router"),
+    ("task_produtora_esperada", "gerador_em_classe", "annotated_depends"),
+    ("asyncio_timeout", "polling_is_disconnected"),
+    ("chunk_text_e_rota_def", "yield_bytes"),  # (the native SSE routes above do not call sse_events)
+]
+
+
+def apply_all(source: str, variants: list[Variant]) -> str:
+    for variant in variants:
+        source = apply(source, variant)
+    return source
