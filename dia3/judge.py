@@ -44,9 +44,9 @@ class SubjectTimeout(SubjectError):
 
 
 class SubjectFrozen(SubjectTimeout):
-    """Learner code held the subject's event loop so long that it answered no ping: a loop without
-    ``await`` (``while True: pass`` in an async def), which never ends by itself. Found in about two
-    seconds instead of at the call's own timeout; ``seconds`` is how long the call had run."""
+    """A learner's async iterator held the subject's event loop so long that it answered no ping: a
+    loop without ``await`` (``while True: pass`` in an async generator), which never ends by itself.
+    Found in about two seconds instead of at the pull's own timeout; ``seconds``: how long it ran."""
 
 
 class LearnerError(Exception):
@@ -334,11 +334,14 @@ class Subject:
             pass  # the reply box will say the subject is gone
         return rid
 
-    # Learner code that runs past QUIET seconds makes the judge ping the loop; one that does not
-    # answer in PATIENCE seconds froze for good (the same rule as a silent stream, harness.Api).
+    # An async iterator of the learner's that runs past QUIET seconds makes the judge ping the
+    # loop; one that does not answer in PATIENCE seconds holds it for good (the same rule as a
+    # silent stream, harness.Api). Only iterators: they are async by nature, so holding the loop is
+    # the mistake; a plain `call` may be a synchronous function, which holds the loop by design
+    # (a slow one gets its timeout's message, not a lesson about the event loop).
     QUIET = 0.5
     PATIENCE = 1.5
-    LEARNER_OPS = frozenset({"call", "getattr", "anext", "drain", "aclose"})
+    WATCHED_OPS = frozenset({"anext", "drain", "aclose"})
 
     def _reply_or_frozen(self, box: queue.Queue, timeout: float, what: str, watch: bool) -> dict | None:
         """The reply, waited for up to ``timeout``; with ``watch``, SubjectFrozen as soon as the loop
@@ -390,7 +393,7 @@ class Subject:
         return reply
 
     def request(self, op: str, *, timeout: float = 5, what: str = "", **fields: Any) -> dict:
-        return self.wait(self.send(op, **fields), timeout, what or op, watch=op in self.LEARNER_OPS)
+        return self.wait(self.send(op, **fields), timeout, what or op, watch=op in self.WATCHED_OPS)
 
     def _encode_args(self, values: Any) -> Any:
         if isinstance(values, Probe):

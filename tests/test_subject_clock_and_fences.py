@@ -44,9 +44,10 @@ LEARNER = textwrap.dedent('''
         __import__("time").sleep(seconds)  # the mistake: the loop waits, asleep
 
 
-    async def spins():
+    async def ticks():
         while True:  # waits for something without await: the loop never runs again
             pass
+        yield 1
 
 
     async def works_on_the_loop(seconds):
@@ -147,9 +148,9 @@ def test_the_probe_tells_a_loop_asleep_from_a_loop_at_work(subject):
     assert working.blocked > 0.4 and working.asleep < 0.5 * working.blocked
 
 
-def test_a_call_that_freezes_the_loop_is_ended_in_seconds_not_at_its_timeout(subject):
-    """A loop that answers no ping while learner code runs froze for good: the judge says so and
-    ends the subject, instead of waiting out the call's timeout (what it measures: the verdict)."""
+def test_a_generator_that_freezes_the_loop_is_ended_in_seconds_not_at_its_timeout(subject):
+    """A loop that answers no ping while the learner's async generator runs froze for good: the
+    judge says so and ends the subject, instead of waiting out the pull's timeout."""
     with pytest.raises(SubjectFrozen):
-        subject.call("spins", timeout=30)
+        subject.call("ticks").drain(timeout=30)
     assert not subject.alive  # (the timeout's own verdict is a SubjectTimeout, not a SubjectFrozen)
