@@ -18,10 +18,12 @@ import shutil
 import subprocess
 import sys
 
-import nbformat
 import pytest
 
 from conftest import REPO
+
+# nbformat (and jsonschema under it) is imported inside the tests that read notebooks: at the top it
+# cost every xdist worker ~2 s at collection, whichever tests it ran.
 
 NOTEBOOKS = sorted(p for p in (REPO / "notebooks").glob("*.ipynb") if not p.name.endswith(".nbconvert.ipynb"))
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -44,7 +46,9 @@ def _checks(nb) -> list[tuple[int, int]]:
     return pairs
 
 
-def _execute_like_a_learner(path, workdir) -> tuple[nbformat.NotebookNode, subprocess.CompletedProcess]:
+def _execute_like_a_learner(path, workdir) -> tuple:  # (the notebook as run, the nbconvert process)
+    import nbformat
+
     nb = nbformat.read(path, as_version=4)
     params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     assert re.search(r"^MOSTRAR_SOLUCOES = False$", params.source, re.M), "o caderno vai para o aluno com as soluções desligadas"
@@ -79,6 +83,8 @@ def _text(cell) -> str:
 
 
 def test_there_are_at_least_four_notebooks_in_portuguese():
+    import nbformat
+
     assert len(NOTEBOOKS) >= 4
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
@@ -124,6 +130,8 @@ def test_runs_top_to_bottom_like_a_learner(path, tmp_path):
 
 def test_the_second_notebook_splits_lines_like_the_guide():
     """§3.2: a line ends at \\r\\n, \\r or \\n — the notebook's "certo" example too."""
+    import nbformat
+
     nb = nbformat.read(REPO / "notebooks" / "02_sse_no_fio.ipynb", as_version=4)
     right = next(c.source for c in nb.cells if c.source.lstrip().startswith(("import re\n\ntoken", "token =")) and "certo" in c.source)
     assert 're.split(r"\\r\\n|\\r|\\n"' in right and '.split("\\n")' not in right
