@@ -557,7 +557,7 @@ class LagProbe:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pending_since: float | None = None
-        self._pending_asleep = 0.0
+        self._pending_asleep: float | None = 0.0  # None: /proc could not tell
         proc = getattr(subject, "proc", None)
         pid = getattr(proc, "pid", None)
         # the loop runs in the subject's main thread, whose id is the process id
@@ -598,7 +598,7 @@ class LagProbe:
             self._pending_since, self._pending_asleep = started, 0.0
             rid = self.subject.send("ping")
             box = self.subject._replies.get(rid)
-            reply, unknown, looked = None, False, started
+            reply, looked = None, started
             while box is not None and not self._stop.is_set():
                 try:
                     reply = box.get(timeout=0.01)
@@ -606,8 +606,8 @@ class LagProbe:
                 except queue.Empty:
                     now, sleeping = time.monotonic(), self._sleeping()
                     if sleeping is None:
-                        unknown = True
-                    elif sleeping:
+                        self._pending_asleep = None
+                    elif sleeping and self._pending_asleep is not None:
                         self._pending_asleep += now - looked
                     looked = now
             with self.subject._lock:
@@ -616,7 +616,7 @@ class LagProbe:
                 return  # the subject is gone
             if reply is not None:
                 self._pending_since = None
-                self._count(time.monotonic() - started, started, None if unknown else self._pending_asleep)
+                self._count(time.monotonic() - started, started, self._pending_asleep)
             self._stop.wait(self.period)
 
     def __enter__(self) -> "LagProbe":
@@ -631,6 +631,6 @@ class LagProbe:
         since, asleep = self._pending_since, self._pending_asleep
         self._stop.set()
         if since is not None:
-            self._count(time.monotonic() - since, since, None if self._stat is None else asleep)
+            self._count(time.monotonic() - since, since, asleep)
         if self._thread is not None:
             self._thread.join(2)
