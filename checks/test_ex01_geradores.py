@@ -70,7 +70,8 @@ def test_count_does_not_block_the_loop(clocked_count):
         fail("count travou o event loop enquanto esperava.",
              expected="o loop livre durante a espera (outras tarefas continuam rodando)",
              got=f"o loop ficou parado por {blocked:.2f} s no total".replace(".", ","),
-             hint="time.sleep trava o servidor inteiro; dentro de async def use await asyncio.sleep(delay).",
+             hint="time.sleep (ou um while que espera o relógio passar) trava o servidor inteiro; dentro de async def "
+             "use await asyncio.sleep(delay).",
              section="2.1")
 
 

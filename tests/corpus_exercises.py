@@ -35,6 +35,10 @@ MISTAKES = [
     M("ex01_geradores", "time_sleep", "time.sleep dentro do async generator",
       [("        await asyncio.sleep(delay)\n", "        __import__('time').sleep(delay)\n")],
       "ex01.count.nao_bloqueia", "travou o event loop"),
+    M("ex01_geradores", "espera_ocupada", "espera o atraso num while que olha o relógio (sem await)",
+      [("        await asyncio.sleep(delay)\n", "        fim = __import__('time').monotonic() + delay\n"
+        "        while __import__('time').monotonic() < fim:\n            pass\n")],
+      "ex01.count.nao_bloqueia", "um while que espera o relógio"),
     M("ex01_geradores", "return_lista", "async def que devolve uma lista (coroutine, não gerador)",
       [("    for i in range(1, n + 1):\n        await asyncio.sleep(delay)\n        yield i\n",
         "    await asyncio.sleep(delay)\n    return list(range(1, n + 1))\n")],
