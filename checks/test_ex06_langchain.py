@@ -83,7 +83,7 @@ def test_stream_keeps_the_loop_free(exercise, fresh_mock):
     got, lag, elapsed = watching_the_loop(exercise.subject, fresh_mock, lambda: gen.drain(timeout=10, what="stream_llm"))
     expect_model_pieces(got, reply_tokens(PROMPT, CHECK_DEFAULT_MODEL), what="stream_llm", section="4")
     expect_loop_free(lag, elapsed, where="stream_llm", expected="o loop livre (o servidor atende outros)",
-                     hint="llm.stream() e llm.invoke() são síncronos: use astream/ainvoke com async for/await.", asleep=True)
+                     hint="llm.stream() e llm.invoke() são síncronos: use astream/ainvoke com async for/await.", own=True)
 
 
 @pytest.mark.check("ex06.ask", todo=2)
@@ -93,7 +93,7 @@ def test_ask_returns_the_whole_text(exercise, fresh_mock):
         "ask_llm", PROMPT, timeout=8, what="ask_llm (await llm.ainvoke(...))"))
     hint = "llm.invoke() é síncrono: dentro de async def use await llm.ainvoke(...)."
     expect_free_while_thinking(free, where="ask_llm", expected="o loop livre durante a espera", hint=hint, section="4")
-    expect_loop_free(lag, elapsed, where="ask_llm", expected="o loop livre durante a espera", hint=hint, asleep=True)
+    expect_loop_free(lag, elapsed, where="ask_llm", expected="o loop livre durante a espera", hint=hint, own=True)
     want = reply_text(PROMPT, CHECK_DEFAULT_MODEL)
     if fresh_mock.requests and fresh_mock.requests[-1].prompt != PROMPT:
         fail("ask_llm não mandou o prompt recebido ao modelo.", expected=short(PROMPT), got=short(fresh_mock.requests[-1].prompt),

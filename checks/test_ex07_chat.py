@@ -40,7 +40,7 @@ def test_chat_without_stream(ex_api, exercise_server, mock):
         hint = "llm.invoke() é síncrono e para o servidor inteiro: use await llm.ainvoke([...])."
         expect_free_while_thinking(free, where="POST /chat sem stream", expected="o loop livre (await llm.ainvoke)", hint=hint)
         expect_loop_free(lag, elapsed, where="POST /chat sem stream", expected="o loop livre (await llm.ainvoke)", hint=hint,
-                         asleep=True)
+                         own=True)
         media = resp.headers.get("content-type", "")
         try:
             data = resp.json()

@@ -76,7 +76,7 @@ def test_only_model_text_token_by_token(exercise, fresh_mock):
 @pytest.mark.check("ex11.agente.sem_ferramenta", todo=[1, 2])
 def test_plain_question_streams_the_model_reply(exercise, fresh_mock):
     got, lag, elapsed = watching_the_loop(exercise.subject, fresh_mock, lambda: _collect(exercise, WITHOUT_TOOL))
-    expect_loop_free(lag, elapsed, where="stream_agent", asleep=True)
+    expect_loop_free(lag, elapsed, where="stream_agent", own=True)
     want = reply_tokens(WITHOUT_TOOL, CHECK_DEFAULT_MODEL)
     system = exercise.subject.getattr("SYSTEM_PROMPT")
     sent = [m.get("content") for m in (fresh_mock.requests[-1].messages if fresh_mock.requests else []) if m.get("role") == "system"]

@@ -538,64 +538,77 @@ class LagProbe:
     a loaded machine) are not counted. The ping still pending at ``stop`` is counted too: code
     that never yields holds the loop until it ends.
 
-    ``blocked`` counts every delay; ``asleep`` only the part of it the loop's thread spent asleep
-    (in ``time.sleep`` or a blocking read: what waiting for the model without ``await`` does), as
-    the kernel tells (/proc). A loop that was running, or only waiting for a core on a busy
-    machine, is not asleep: that part of a delay is work a right answer does too. Where /proc
-    cannot tell, ``asleep`` is ``blocked``.
+    ``blocked`` counts every delay; ``own`` only the part the loop's thread held it itself, asleep
+    (``time.sleep``, a blocking read) or at work (the CPU it used: bcrypt, a busy wait), as the
+    kernel tells (/proc). What is left is time the thread was ready but waited for a core: a busy
+    machine's share, which stretches a right answer too. Where /proc cannot tell, ``own`` is
+    ``blocked``.
     """
+
+    TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
     def __init__(self, subject: Subject, period: float = 0.01, threshold: float = 0.03) -> None:
         self.subject = subject
         self.period = period
         self.threshold = threshold
         self.blocked = 0.0
-        self.asleep = 0.0
+        self.own = 0.0
         self.worst = 0.0
-        # (when the ping was sent, its delay, how much of it the loop slept), counted ones
+        # (when the ping was sent, its delay, how much of it the loop held itself), counted ones
         self.lags: list[tuple[float, float, float]] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pending_since: float | None = None
         self._pending_asleep: float | None = 0.0  # None: /proc could not tell
+        self._pending_cpu: float | None = None
         proc = getattr(subject, "proc", None)
         pid = getattr(proc, "pid", None)
         # the loop runs in the subject's main thread, whose id is the process id
         self._stat = f"/proc/{pid}/task/{pid}/stat" if pid and sys.platform.startswith("linux") else None
 
-    def _sleeping(self) -> bool | None:
-        """Is the loop's thread asleep (S, D) rather than running or runnable (R)? None: unknown."""
+    def _thread_state(self) -> tuple[bool, float] | None:
+        """(is the loop's thread asleep — S, D —, the CPU seconds it has used); None: unknown."""
         if self._stat is None:
             return None
         try:
             with open(self._stat, "rb") as fh:
-                state = fh.read().rpartition(b")")[2].split(None, 1)[0]
-        except (OSError, IndexError):
+                fields = fh.read().rpartition(b")")[2].split()
+            # after the name: state is field 3, utime and stime are fields 14 and 15 (proc(5))
+            return fields[0] in (b"S", b"D"), (int(fields[11]) + int(fields[12])) / self.TICK
+        except (OSError, IndexError, ValueError):
             return None
-        return state in (b"S", b"D")
 
-    def _count(self, lag: float, sent: float, asleep: float | None = None) -> None:
+    def _held(self, now: float) -> float | None:
+        """How much of the pending ping's delay the loop held itself, so far (None: unknown)."""
+        state = self._thread_state()
+        if state is None or self._pending_asleep is None or self._pending_cpu is None:
+            return None
+        return self._pending_asleep + max(0.0, state[1] - self._pending_cpu)
+
+    def _count(self, lag: float, sent: float, own: float | None = None) -> None:
         if lag > self.threshold:
-            asleep = lag if asleep is None else min(asleep, lag)
+            own = lag if own is None else min(own, lag)
             self.blocked += lag
-            self.asleep += asleep
+            self.own += own
             self.worst = max(self.worst, lag)
-            self.lags.append((sent, lag, asleep))
+            self.lags.append((sent, lag, own))
 
     def since(self, moment: float) -> "LagProbe":
         """The same measure from ``moment`` on (a copy): a ping pending across it counts for the
         part after it."""
         view = LagProbe(self.subject, self.period, self.threshold)
-        for sent, lag, asleep in self.lags:
+        for sent, lag, own in self.lags:
             start = max(sent, moment)
             part = sent + lag - start
-            view._count(part, start, asleep * part / lag if lag > 0 else 0.0)
+            view._count(part, start, own * part / lag if lag > 0 else 0.0)
         return view
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            state = self._thread_state()
             started = time.monotonic()
             self._pending_since, self._pending_asleep = started, 0.0
+            self._pending_cpu = state[1] if state is not None else None
             rid = self.subject.send("ping")
             box = self.subject._replies.get(rid)
             reply, looked = None, started
@@ -604,10 +617,10 @@ class LagProbe:
                     reply = box.get(timeout=0.01)
                     break
                 except queue.Empty:
-                    now, sleeping = time.monotonic(), self._sleeping()
-                    if sleeping is None:
+                    now, state = time.monotonic(), self._thread_state()
+                    if state is None:
                         self._pending_asleep = None
-                    elif sleeping and self._pending_asleep is not None:
+                    elif state[0] and self._pending_asleep is not None:
                         self._pending_asleep += now - looked
                     looked = now
             with self.subject._lock:
@@ -615,8 +628,9 @@ class LagProbe:
             if reply is None and not self._stop.is_set():
                 return  # the subject is gone
             if reply is not None:
+                now = time.monotonic()
                 self._pending_since = None
-                self._count(time.monotonic() - started, started, self._pending_asleep)
+                self._count(now - started, started, self._held(now))
             self._stop.wait(self.period)
 
     def __enter__(self) -> "LagProbe":
@@ -628,9 +642,10 @@ class LagProbe:
         self.stop()
 
     def stop(self) -> None:
-        since, asleep = self._pending_since, self._pending_asleep
+        since = self._pending_since
         self._stop.set()
         if since is not None:
-            self._count(time.monotonic() - since, since, asleep)
+            now = time.monotonic()
+            self._count(now - since, since, self._held(now))
         if self._thread is not None:
             self._thread.join(2)

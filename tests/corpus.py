@@ -96,6 +96,10 @@ MISTAKES = [
     Variant("time_sleep", "time.sleep entre tokens (trava o event loop)",
             [(SSE_YIELD, SSE_YIELD + "            time.sleep(0.05)\n")],
             "generate.event_loop_livre", "travado", ["time"]),
+    Variant("espera_ocupada", "um while que olha o relógio entre tokens (\"efeito de digitação\" sem await)",
+            [(SSE_YIELD, SSE_YIELD + "            fim = time.monotonic() + 0.05\n"
+                                     "            while time.monotonic() < fim:\n                pass\n")],
+            "generate.event_loop_livre", "travado", ["time"]),
     Variant("stream_sincrono", "llm.stream() síncrono dentro do gerador async",
             [(ASTREAM_BLOCK, "    for chunk in llm.stream([HumanMessage(content=prompt)]):\n"
                              "        if isinstance(chunk.content, str) and chunk.content:\n            yield chunk.content\n")],

@@ -61,4 +61,3 @@ def test_alternative_correct_solution_passes_everything(variant, checked, tmp_pa
         assert not refused, "\n---\n".join(f"{r['id']}: {r['message']}" for r in refused)
         pytest.fail(f"sozinho, {variant.id} passa; junto com {group} não:\n"
                     + "\n---\n".join(f"{r['id']}: {r['message']}" for r in failed))
-

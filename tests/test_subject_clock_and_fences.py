@@ -137,15 +137,33 @@ def test_lag_from_a_moment_counts_a_pending_ping_for_its_part_after_it():
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's word on the thread comes from /proc")
-def test_the_probe_tells_a_loop_asleep_from_a_loop_at_work(subject):
-    """Both hold the loop; only the one asleep (time.sleep, a blocking read) is waiting without
-    ``await``. The loop's own work is what a right answer does too, longer on a loaded machine."""
+def test_the_probe_tells_the_loops_own_holds_from_a_busy_machines(subject):
+    """A loop asleep (time.sleep) or at work (a busy wait) holds itself: counted. A loop that only
+    waits for a core — here, a subject the judge stops for 0.6 s, as a loaded machine would not run
+    it — is held by the machine: not counted, or a right answer would fail on a busy machine."""
+    import os
+    import signal
+    import threading
+
     with LagProbe(subject) as asleep:
         subject.call("sleeps_on_the_loop", 0.6)
     with LagProbe(subject) as working:
         subject.call("works_on_the_loop", 0.6)
-    assert asleep.blocked > 0.4 and asleep.asleep > 0.4
-    assert working.blocked > 0.4 and working.asleep < 0.5 * working.blocked
+    pid = subject.proc.pid
+
+    def pause():
+        os.kill(pid, signal.SIGSTOP)
+        threading.Event().wait(0.6)
+        os.kill(pid, signal.SIGCONT)
+
+    with LagProbe(subject) as waiting:
+        pauser = threading.Thread(target=pause)
+        pauser.start()
+        subject.call("slow", 0.8)  # a free loop: it awaits
+        pauser.join()
+    assert asleep.blocked > 0.4 and asleep.own > 0.4
+    assert working.blocked > 0.4 and working.own > 0.4
+    assert waiting.blocked > 0.4 and waiting.own < 0.5 * waiting.blocked
 
 
 def test_a_generator_that_freezes_the_loop_is_ended_in_seconds_not_at_its_timeout(subject):
