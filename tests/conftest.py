@@ -210,7 +210,7 @@ def hostile_class(tmp_path_factory):
     base = tmp_path_factory.mktemp("turma_hostil")
     turma = base / "turma"
     turma.mkdir()
-    made = {entry.id: entry.build(turma) for entry in [*cc.ENTRIES, cc.CONTROL]}
+    made = {entry.id: entry.build(turma) for entry in [*cc.ENTRIES, *cc.CONTROLS]}
     cc.build_author_set(turma)
     out = base / "notas"
     try:

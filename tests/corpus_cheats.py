@@ -12,14 +12,17 @@ the reference solution, plus the trick. What the grader must do with it:
                          reason).
 - ``grade=(status, nota)`` a hostile entry whose result does not depend on the machine: what it must
                          get, as it would alone (``detail``: a piece of the reason, the files left
-                         out). (``phrase`` is an opinion only: no test holds an entry to it.)
+                         out). A trick in the files, the name or the processes is built on
+                         ``partial_files()`` (cheap to grade, neither 0 nor 100), and its nota is
+                         ``LIKE_PARTIAL``: what the same files get with no trick (``CONTROL_PARTIAL``).
+                         (``phrase`` is an opinion only: no test holds an entry to it.)
 
 The author's first set (``AUTHOR_CHEATS``, for tests/test_cheats.py) sits at the end; the suite grades
 every entry, the control and that set as one class (``hostile_class`` in tests/conftest.py).
 
 Everything here is bounded so it can run on a shared 2-core machine: detached processes exit by
 themselves after ``LIFETIME`` seconds and carry ``MARKER`` in their command line (``kill_leftovers``
-ends them by pid); big files are sparse; the memory hog grows 100 MB at a time up to a limit you
+ends them by pid); big files are sparse; the memory hog maps 500 MB at a time (untouched) up to a limit you
 choose; the "fork bomb" is 50 sleeping children. ``cleanup(base)`` removes what the builders made.
 
     python tests/corpus_cheats.py /tmp/turma-hostil [id ...]   # build some by hand
@@ -42,6 +45,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+LIKE_PARTIAL = "como controle_parcial"  # Entry.grade's score: whatever CONTROL_PARTIAL gets (0 < it < 100)
 MARKER = "dia3-corpus-cheat-7f3a"  # in the argv of every process a submission leaves behind
 LIFETIME = 120  # seconds: no process started by a submission here lives longer than this
 # (so a detached rewriter only shows its effect when the batch ends within LIFETIME of its import:
@@ -63,7 +67,7 @@ class Entry:
     today: str = ""  # what the grader of the day did with it (filled by hand after a run)
     # for a hostile entry whose result does not depend on the machine: the (status, grade) it must
     # get, as it would alone, and a piece of its detail (the files the grader left out, say)
-    grade: tuple[str, float | None] | None = None  # (None: any grade)
+    grade: tuple[str, float | str | None] | None = None  # (None: any grade; LIKE_PARTIAL: controle_parcial's)
     detail: str = ""
 
 
@@ -84,6 +88,14 @@ def solution_files() -> dict[str, str]:
     for path in sorted((REPO / "solutions").glob("ex*.py")):
         files[f"exercises/{path.name}"] = path.read_text(encoding="utf-8")
     return files
+
+
+def partial_files() -> dict[str, str]:
+    """The solution's exercises and the untouched template.py: a learner who did the exercises but
+    not the capstone. Grading it is cheap (the template's checks stop at its pending TODOs) and its
+    grade is neither 0 nor 100, so a trick that costs an honest submission anything shows: the base
+    of the hostile entries whose trick is in the files, the name or the processes, not in the code."""
+    return {**solution_files(), "template.py": scaffold_files()["template.py"]}
 
 
 def write_files(folder: Path, files: dict[str, str]) -> Path:
@@ -537,7 +549,7 @@ def _vigia():
 
 _threading.Thread(target=_vigia, name="vigia", daemon=False).start()
 ''' % LIFETIME
-    files = solution_files()
+    files = partial_files()
     files["template.py"] = at_import(files["template.py"], trick)
     return _submission(base, "hostil_thread_que_nao_para", files)
 
@@ -566,18 +578,18 @@ for _ in range({children}):  # 50 filhos dormindo (um fork bomb com freio)
     return _submission(base, "hostil_cinquenta_filhos", files)
 
 
-def build_memory_hog(base: Path, limit_mb: int = 3000, step_mb: int = 100) -> Path:
-    """Grows 100 MB at a time (touching every page) up to ``limit_mb``, then sleeps: a missing
-    memory cap shows up as a slow grade, not as the machine running out of memory."""
+def build_memory_hog(base: Path, limit_mb: int = 16000, step_mb: int = 500) -> Path:
+    """Takes memory 500 MB at a time up to 16 GB, then sleeps. Under the grader's cap (RLIMIT_AS: 3 GB
+    of address space per subject) its import fails at once, "Cannot allocate memory"; with no cap it
+    would sleep until the import's time limit, and the test would see that. The blocks are mapped,
+    not touched: touching 3 GB cost each grade of the class ~4 s of a core, and if the cap were
+    missing, the machine would not pay for it."""
     trick = f'''
-import time as _time
+import mmap as _mmap, time as _time
 
 _pilha = []
 for _ in range({limit_mb // step_mb}):
-    _bloco = bytearray({step_mb} * 1024 * 1024)
-    _bloco[::4096] = b"\\1" * len(range(0, len(_bloco), 4096))  # toca cada página: a memória é de verdade
-    _pilha.append(_bloco)
-    _time.sleep(0.05)
+    _pilha.append(_mmap.mmap(-1, {step_mb} * 1024 * 1024, flags=_mmap.MAP_PRIVATE | _mmap.MAP_ANONYMOUS))
 _time.sleep({LIFETIME})
 '''
     files = solution_files()
@@ -601,7 +613,7 @@ raise RuntimeError("falhei \udcff\ud800\x00\x1b[2J\u202e<- texto invertido")
 
 
 def build_symlink(base: Path, name: str, target: str, rel: str = "exercises/dados.bin") -> Path:
-    folder = _submission(base, name, solution_files())
+    folder = _submission(base, name, partial_files())
     (folder / rel).parent.mkdir(parents=True, exist_ok=True)
     os.symlink(target, folder / rel)
     return folder
@@ -625,12 +637,12 @@ def build_non_utf8_name(base: Path) -> Path:
     raw = os.fsencode(base) + b"/aluno_\xff"
     os.makedirs(raw, exist_ok=True)
     folder = Path(os.fsdecode(raw))
-    return write_files(folder, solution_files())
+    return write_files(folder, partial_files())
 
 
 def build_huge_sparse_file(base: Path, size: int = 5 * 1024**3) -> Path:
     """A correct submission with a 5 GB sparse file (no disk used): the grader must not copy it whole."""
-    folder = _submission(base, "hostil_arquivo_enorme", solution_files())
+    folder = _submission(base, "hostil_arquivo_enorme", partial_files())
     with open(folder / "dados.bin", "wb") as fh:
         fh.truncate(size)
     return folder
@@ -646,7 +658,7 @@ def build_many_files(base: Path, count: int = 5000) -> Path:
 
 
 def build_bad_dia3_state(base: Path) -> Path:
-    folder = _submission(base, "hostil_dia3_malformado", solution_files())
+    folder = _submission(base, "hostil_dia3_malformado", partial_files())
     (folder / ".dia3").mkdir()
     (folder / ".dia3" / "progresso.json").write_bytes(b'{"ex01": [\xff\x00 isto n\xe3o \xe9 json')
     (folder / "exercises" / ".dia3").write_bytes(b"\x00" * 10)  # and a file where a folder is expected
@@ -657,7 +669,7 @@ def build_zip_traversal(base: Path) -> Path:
     """A .zip whose entries try to escape: '../../x', an absolute path, and a link-like name."""
     path = base / "hostil_zip_escapa.zip"
     with zipfile.ZipFile(path, "w") as archive:
-        for rel, text in solution_files().items():
+        for rel, text in partial_files().items():
             archive.writestr(f"hostil_zip_escapa/{rel}", text)
         archive.writestr(f"../../{MARKER}-traversal.txt", "escapei da pasta temporária\n")
         archive.writestr(f"/tmp/{MARKER}-absoluto.txt", "caminho absoluto\n")
@@ -683,6 +695,11 @@ def build_zip_bomb(base: Path, expanded_mb: int = 1024) -> Path:
 def build_honest_reference(base: Path) -> Path:
     """The control: a correct submission, to see that the batch around the hostile ones is unharmed."""
     return _submission(base, "controle_correta", solution_files())
+
+
+def build_partial_reference(base: Path) -> Path:
+    """The second control: ``partial_files()`` with no trick, the grade its hostile entries must get."""
+    return _submission(base, "controle_parcial", partial_files())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -742,7 +759,7 @@ ENTRIES = [
       build_sigterm_ignored, "turma_ok", "tempo",
       today='nao_importa, 0 (timeout do pytest na importação, 44 s); turma segue'),
     E("thread_que_nao_para", "hostile", "solução certa + uma thread não-daemon que não termina (o interpretador não sai)",
-      build_thread_keeps_running, "turma_ok", "", leaves_processes=False, grade=("corrigido", 100.0),
+      build_thread_keeps_running, "turma_ok", "", leaves_processes=False, grade=("corrigido", LIKE_PARTIAL),
       today='tempo_esgotado, 0 (solução certa perde tudo: o interpretador não sai)'),
     E("laco_sem_await", "hostile", "while True: pass dentro do código async (o event loop nunca mais roda)",
       build_spin_without_await, "turma_ok", "tempo",
@@ -750,41 +767,45 @@ ENTRIES = [
     E("cinquenta_filhos", "hostile", "50 processos filhos dormindo (fork bomb com freio)",
       build_bounded_fork, "turma_ok", "", leaves_processes=True,
       today='corrigido, 100; 150 filhos sobreviveram ao corretor (3 importações × 50)'),
-    E("come_memoria", "hostile", "aloca 100 MB por vez até 3 GB e dorme: precisa de um limite de memória",
-      build_memory_hog, "turma_ok", "memória",
+    E("come_memoria", "hostile", "pede 500 MB por vez até 16 GB e dorme: precisa de um limite de memória",
+      build_memory_hog, "turma_ok", "memória", grade=("nao_importa", None), detail="Cannot allocate memory",
       today='nao_importa (MemoryError só por causa do ulimit -v do shell); o corretor não tem limite'),
     E("texto_esquisito", "hostile", "surrogates soltos, NUL, ANSI e bytes inválidos na saída e na exceção",
       build_hostile_text, "turma_ok", "importa", grade=("nao_importa", None),
       today='nao_importa, 12; turma segue'),
     E("link_urandom", "hostile", "link simbólico para /dev/urandom dentro da entrega",
-      build_symlink_urandom, "turma_ok", "", grade=("corrigido", 100.0), detail="dados.bin (link simbólico)",
+      build_symlink_urandom, "turma_ok", "", grade=("corrigido", LIKE_PARTIAL), detail="dados.bin (link simbólico)",
       today='vazio, 0: copytree segue o link e copia até o ulimit -f (200 MB) parar; sem limite enche o disco'),
     E("link_zero", "hostile", "link simbólico para /dev/zero dentro da entrega",
-      build_symlink_zero, "turma_ok", "", grade=("corrigido", 100.0), detail="dados.bin (link simbólico)",
+      build_symlink_zero, "turma_ok", "", grade=("corrigido", LIKE_PARTIAL), detail="dados.bin (link simbólico)",
       today='vazio, 0: idem /dev/zero'),
     E("link_passwd", "hostile", "link simbólico para /etc/passwd (arquivo de fora da entrega)",
-      build_symlink_passwd, "turma_ok", "", grade=("corrigido", 100.0), detail="senhas.txt (link simbólico)",
+      build_symlink_passwd, "turma_ok", "", grade=("corrigido", LIKE_PARTIAL), detail="senhas.txt (link simbólico)",
       today='corrigido, 100: /etc/passwd copiado para a pasta temporária (o link é seguido)'),
     E("nome_nao_utf8", "hostile", "pasta com nome que não é UTF-8 (b'aluno_\\xff')",
-      build_non_utf8_name, "turma_ok", "", grade=("corrigido", 100.0),
+      build_non_utf8_name, "turma_ok", "", grade=("corrigido", LIKE_PARTIAL),
       today='QUEBRA A TURMA: UnicodeEncodeError no print do progresso, nenhum relatório'),
     E("arquivo_enorme", "hostile", "arquivo esparso de 5 GB (não ocupa disco; copiado, ocuparia)",
-      build_huge_sparse_file, "turma_ok", "", grade=("corrigido", 100.0), detail="dados.bin (5120 MB)",
+      build_huge_sparse_file, "turma_ok", "", grade=("corrigido", LIKE_PARTIAL), detail="dados.bin (5120 MB)",
       today='vazio, 0: copiado byte a byte até o ulimit -f (200 MB) parar (Errno 27)'),
     E("milhares_de_arquivos", "hostile", "5000 arquivos pequenos",
       build_many_files, "turma_ok", "", grade=("grande_demais", 0.0), detail="5000 arquivos",
       today='corrigido, 100 (37 s)'),
     E("dia3_malformado", "hostile", ".dia3/progresso.json com bytes inválidos e um arquivo .dia3 onde se espera pasta",
-      build_bad_dia3_state, "turma_ok", "", grade=("corrigido", 100.0),
+      build_bad_dia3_state, "turma_ok", "", grade=("corrigido", LIKE_PARTIAL),
       today='corrigido, 100'),
     E("zip_escapa", "hostile", "zip com ../../x, caminho absoluto e a/../../../x",
-      build_zip_traversal, "turma_ok", "", grade=("corrigido", 100.0),
+      build_zip_traversal, "turma_ok", "", grade=("corrigido", LIKE_PARTIAL),
       today="vazio, 0: nada escapou, mas as entradas '..' viram arquivos no topo e a entrega certa some"),
     E("zip_bomba", "hostile", "zip de ~1 MB que expande para 1 GB de zeros",
       build_zip_bomb, "turma_ok", "", grade=("grande_demais", 0.0),
       today='vazio, 0: extraído até o ulimit -f (200 MB) parar (Errno 27); sem limite, 1 GB no disco'),
 ]
 CONTROL = Entry("controle_correta", "control", "uma entrega certa, ao lado das outras", build_honest_reference, "cem")
+# the grade of the hostile entries built on partial_files(): the same files, no trick
+CONTROL_PARTIAL = Entry("controle_parcial", "control", "os exercícios certos e o template.py intocado, sem truque",
+                        build_partial_reference, "parcial")
+CONTROLS = [CONTROL, CONTROL_PARTIAL]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -972,7 +993,8 @@ def build(base: Path, ids: list[str] | None = None, control: bool = True) -> Pat
         if ids is None or entry.id in ids:
             entry.build(base)
     if control:
-        CONTROL.build(base)
+        for entry in CONTROLS:
+            entry.build(base)
     return base
 
 

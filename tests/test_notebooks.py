@@ -17,13 +17,44 @@ import shlex
 import shutil
 import subprocess
 import sys
+import uuid
+from pathlib import Path
 
 import pytest
 
 from conftest import REPO
 
-# nbformat (and jsonschema under it) is imported inside the tests that read notebooks: at the top it
-# cost every xdist worker ~2 s at collection, whichever tests it ran.
+
+class _Node(dict):
+    """Plain JSON with nbformat's attribute access (``cell.source``)."""
+
+    __getattr__ = dict.__getitem__
+
+
+def _read(path) -> _Node:
+    """A notebook as nbformat.read(path, as_version=4) gives it to these tests: attribute access, and a
+    source, an output's text or a picture split in lines joined into one string. Why not nbformat:
+    it imports jsonschema's format checkers, whose rfc3987 grammar costs ~2 s of a core per xdist
+    worker, and these tests only read and insert cells (the nbconvert they run validates)."""
+    def node(value):
+        if isinstance(value, dict):
+            return _Node({k: node(v) for k, v in value.items()})
+        return [node(v) for v in value] if isinstance(value, list) else value
+
+    def joined(value):
+        return "".join(value) if isinstance(value, list) else value
+
+    nb = node(json.loads(Path(path).read_text(encoding="utf-8")))
+    assert nb.nbformat == 4, path
+    for cell in nb.cells:
+        cell["source"] = joined(cell.source)
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = joined(output.text)
+            for mime, data in output.get("data", {}).items():
+                if not mime.endswith("json"):
+                    output.data[mime] = joined(data)
+    return nb
 
 NOTEBOOKS = sorted(p for p in (REPO / "notebooks").glob("*.ipynb") if not p.name.endswith(".nbconvert.ipynb"))
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -47,23 +78,20 @@ def _checks(nb) -> list[tuple[int, int]]:
 
 
 def _execute_like_a_learner(path, workdir) -> tuple:  # (the notebook as run, the nbconvert process)
-    import nbformat
-
-    nb = nbformat.read(path, as_version=4)
+    nb = _read(path)
     params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     assert re.search(r"^MOSTRAR_SOLUCOES = False$", params.source, re.M), "o caderno vai para o aluno com as soluções desligadas"
     for solution, check in reversed(_checks(nb)):
-        extra = nbformat.v4.new_code_cell(
-            "# (só no teste) agora com a solução\nMOSTRAR_SOLUCOES = True\n"
-            + nb.cells[solution].source + "\n" + nb.cells[check].source
-        )
-        extra.metadata["tags"] = ["teste-com-solucao"]
+        extra = {"cell_type": "code", "id": uuid.uuid4().hex[:8], "metadata": {"tags": ["teste-com-solucao"]},
+                 "execution_count": None, "outputs": [],
+                 "source": "# (só no teste) agora com a solução\nMOSTRAR_SOLUCOES = True\n"
+                           + nb.cells[solution].source + "\n" + nb.cells[check].source}
         nb.cells.insert(check + 1, extra)
     # The notebook's folder layout, as in the kit: notebooks/ next to solutions/.
     (workdir / "notebooks").mkdir()
     shutil.copytree(REPO / "solutions", workdir / "solutions")
     copy = workdir / "notebooks" / path.name
-    nbformat.write(nb, copy)
+    copy.write_text(json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8")
 
     command = _readme_command()
     assert command[0].endswith("jupyter") and command[1] == "nbconvert" and "--execute" in command
@@ -75,7 +103,7 @@ def _execute_like_a_learner(path, workdir) -> tuple:  # (the notebook as run, th
     proc = subprocess.run(args, cwd=workdir, env=env, capture_output=True, text=True, encoding="utf-8", timeout=300)
     executed = copy.with_name(copy.stem + ".nbconvert.ipynb")
     assert proc.returncode == 0, f"`{' '.join(command)}` parou em {path.name}:\n{proc.stderr[-3000:]}"
-    return nbformat.read(executed, as_version=4), proc
+    return _read(executed), proc
 
 
 def _text(cell) -> str:
@@ -83,11 +111,9 @@ def _text(cell) -> str:
 
 
 def test_there_are_at_least_four_notebooks_in_portuguese():
-    import nbformat
-
     assert len(NOTEBOOKS) >= 4
     for path in NOTEBOOKS:
-        nb = nbformat.read(path, as_version=4)
+        nb = _read(path)
         first = nb.cells[0].source
         assert first.startswith("# ") and any(w in first for w in ("Objetivo", "Você", "você", "Aqui"))
 
@@ -130,9 +156,7 @@ def test_runs_top_to_bottom_like_a_learner(path, tmp_path):
 
 def test_the_second_notebook_splits_lines_like_the_guide():
     """§3.2: a line ends at \\r\\n, \\r or \\n — the notebook's "certo" example too."""
-    import nbformat
-
-    nb = nbformat.read(REPO / "notebooks" / "02_sse_no_fio.ipynb", as_version=4)
+    nb = _read(REPO / "notebooks" / "02_sse_no_fio.ipynb")
     right = next(c.source for c in nb.cells if c.source.lstrip().startswith(("import re\n\ntoken", "token =")) and "certo" in c.source)
     assert 're.split(r"\\r\\n|\\r|\\n"' in right and '.split("\\n")' not in right
 
