@@ -172,6 +172,14 @@ NATIVE_EVENTS = {"ctypes.dlopen", "ctypes.dlsym", "ctypes.dlsym/handle", "ctypes
 NET_EVENTS = {"socket.connect", "socket.sendto", "socket.sendmsg", "socket.getaddrinfo", "socket.gethostbyname",
               "socket.gethostbyname_ex", "socket.gethostbyaddr", "socket.getnameinfo"}
 PATH_EVENTS = {"open", "os.listdir", "os.scandir", "shutil.copyfile", "shutil.copytree", "os.rename", "os.remove", "os.truncate"}
+# events that change the file system, and the positions of the paths they change (a rename's or a
+# copy's destination too: checking only the first argument let `os.rename(mine, kit_file)` through)
+CHANGE_EVENTS = {"os.rename": (0, 1), "os.remove": (0,), "os.truncate": (0,), "os.rmdir": (0,), "os.mkdir": (0,),
+                 "os.symlink": (1,), "os.link": (1,), "os.chmod": (0,), "os.chown": (0,), "os.utime": (0,),
+                 "shutil.copyfile": (1,), "shutil.copytree": (1,), "shutil.rmtree": (0,)}
+WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+# what a library may write to outside the learner's folder under `dia3 grade`
+WRITABLE_DEVICES = ("/dev/null", "/dev/fd/", "/proc/self/fd/")
 
 
 def system_roots() -> list[str]:
@@ -214,15 +222,31 @@ def install_guard(deny: list[str], allow: list[str], strict: bool = False) -> No
     to talk to any machine but this one (the checks' LLM is a mock on 127.0.0.1: a request meant
     for api.openai.com is refused at once, whatever library makes it) and to touch the folders the
     judge named (the kit's solutions, other submissions, reports).
-    ``strict`` (`dia3 grade`): only the learner's own folder and the system's may be touched at all.
+    ``strict`` (`dia3 grade`): only the learner's own folder and the system's may be touched at all,
+    and only the learner's own folder changed.
 
     It is a Python-level fence, not an OS sandbox: `dia3 grade` adds OS limits on top of it."""
     deny_roots = [os.path.realpath(d) for d in deny]
     allow_roots = [os.path.realpath(a) for a in allow]
     system = [os.path.realpath(r) for r in system_roots()] if strict else []
+    own_fds = f"/proc/{os.getpid()}/fd/"  # its own stdout, as /dev/stdout resolves
 
     def inside(path: str, roots: list[str]) -> bool:
         return any(path == r or path.startswith(r + os.sep) for r in roots)
+
+    def real(target) -> str | None:
+        if isinstance(target, int) or target is None:
+            return None
+        try:
+            return os.path.realpath(os.fsdecode(target))
+        except (TypeError, ValueError, OSError):
+            return None
+
+    def writable(path: str) -> bool:
+        """Under `dia3 grade` the system's folders (Python, its libraries, the kit) are read-only: a
+        file written there (a .pth in site-packages, a .pyc in the kit's __pycache__) would run in
+        the next judge."""
+        return inside(path, allow_roots) or path.startswith((*WRITABLE_DEVICES, own_fds))
 
     def guard(event: str, args: tuple) -> None:
         if event in NET_EVENTS and not _local(event, args):
@@ -231,18 +255,30 @@ def install_guard(deny: list[str], allow: list[str], strict: bool = False) -> No
             raise PermissionError("dia3: o código corrigido não pode criar processos")
         if event in NATIVE_EVENTS:  # calling C directly would step around this fence (fork, exec…)
             raise PermissionError("dia3: o código corrigido não pode chamar bibliotecas nativas (ctypes)")
-        if event in PATH_EVENTS and args and (deny_roots or strict):
-            target = args[0]
-            if isinstance(target, int) or target is None:
-                return
-            try:
-                path = os.path.realpath(os.fsdecode(target))
-            except (TypeError, ValueError, OSError):
-                return
-            if inside(path, allow_roots):
-                return
-            if inside(path, deny_roots) or (strict and not inside(path, system)):
-                raise PermissionError(f"dia3: o código corrigido não pode acessar {target!r}")
+        if not args or not (deny_roots or strict):
+            return
+        if event in PATH_EVENTS:
+            path = real(args[0])
+            if path is None or inside(path, allow_roots):
+                pass
+            elif inside(path, deny_roots) or (strict and not inside(path, system)):
+                raise PermissionError(f"dia3: o código corrigido não pode acessar {args[0]!r}")
+        if not strict:
+            for target in [args[i] for i in CHANGE_EVENTS.get(event, ()) if i < len(args)]:
+                path = real(target)
+                if path is not None and inside(path, deny_roots) and not inside(path, allow_roots):
+                    raise PermissionError(f"dia3: o código corrigido não pode acessar {target!r}")
+            return
+        if event == "open":
+            mode = args[1] if len(args) > 1 and isinstance(args[1], str) else ""
+            flags = args[2] if len(args) > 2 and isinstance(args[2], int) else 0
+            changed = [args[0]] if flags & WRITE_FLAGS or any(c in mode for c in "wax+") else []
+        else:
+            changed = [args[i] for i in CHANGE_EVENTS.get(event, ()) if i < len(args)]
+        for target in changed:
+            path = real(target)
+            if path is not None and not writable(path):
+                raise PermissionError(f"dia3: o código corrigido não pode alterar {target!r}")
 
     sys.addaudithook(guard)
 

@@ -517,6 +517,40 @@ raise RuntimeError("olha o ambiente do corretor aí em cima")
     return _submission(base, "cola_le_o_ambiente", everywhere(scaffold_files(), lambda s: at_import(s, trick)))
 
 
+def build_writes_into_the_kit(base: Path) -> Path:
+    """Leaves files where the next judge would run them: a .pth in site-packages (Python runs its
+    lines at every start), a .pyc in the kit's __pycache__, a module renamed into the kit, a folder
+    in checks/. Each file is new and named with MARKER (never one of the kit's own), and harmless:
+    the .pth holds only a comment."""
+    trick = f'''
+import os as _os, site as _site
+import dia3 as _dia3
+
+_kit = _os.path.dirname(_dia3.__file__)
+_tentativas = [
+    (_os.path.join(_site.getsitepackages()[0], "{MARKER}.pth"), "# so um comentario\\n"),
+    (_os.path.join(_kit, "__pycache__", "{MARKER}.cpython-311.pyc"), "não é bytecode"),
+]
+for _caminho, _texto in _tentativas:
+    try:
+        with open(_caminho, "w") as _fh:
+            _fh.write(_texto)
+    except OSError as _exc:
+        print("não deu:", _exc)
+try:
+    with open("{MARKER}-meu.py", "w") as _fh:
+        _fh.write("x = 1\\n")
+    _os.rename("{MARKER}-meu.py", _os.path.join(_kit, "{MARKER}-renomeado.py"))
+except OSError as _exc:
+    print("não deu:", _exc)
+try:
+    _os.mkdir(_os.path.join(_os.path.dirname(_kit), "checks", "{MARKER}-pasta"))
+except OSError as _exc:
+    print("não deu:", _exc)
+'''
+    return _submission(base, "cola_escreve_no_kit", everywhere(scaffold_files(), lambda s: at_import(s, trick)))
+
+
 # ---------------------------------------------------------------------------------------------
 # Hostile (not dishonest): the batch must go on
 # ---------------------------------------------------------------------------------------------
@@ -754,6 +788,9 @@ ENTRIES = [
     E("le_o_ambiente", "cheat", "imprime as variáveis do ambiente do corretor (segredos?) e falha: a saída vai para o relatório",
       build_reads_env, "zero", "",
       today='nao_importa, 0; nada do ambiente nos relatórios'),
+    E("escreve_no_kit", "cheat", "grava um .pth no site-packages, um .pyc no __pycache__ do kit, renomeia um módulo para dentro do kit",
+      build_writes_into_the_kit, "zero", "",
+      today='as quatro escritas passavam pela guarda (o site-packages e o kit eram "do sistema", e o destino de um rename não era olhado)'),
     # hostile: the batch goes on
     E("ignora_sigterm", "hostile", "ignora SIGTERM/SIGINT e dorme na importação",
       build_sigterm_ignored, "turma_ok", "tempo",
@@ -968,7 +1005,9 @@ def kill_leftovers(marker: str = MARKER) -> list[int]:
 
 
 def escaped_files(marker: str = MARKER) -> list[Path]:
-    """Files a zip entry managed to write outside its scratch folder (zip_escapa)."""
+    """Files a submission managed to write outside its scratch folder: a zip entry (zip_escapa), or
+    a file left in the kit or in site-packages for the next judge to run (escreve_no_kit)."""
+    import site
     import tempfile
 
     roots = {Path(tempfile.gettempdir()), Path("/tmp")}
@@ -976,13 +1015,18 @@ def escaped_files(marker: str = MARKER) -> list[Path]:
     for root in roots:
         found += [p for p in root.glob(f"{marker}-*")]
         found += [p for p in root.glob(f"*/{marker}-*")]
+    for root in [*map(Path, site.getsitepackages()), REPO / "dia3", REPO / "dia3" / "__pycache__", REPO / "checks"]:
+        found += [p for p in root.glob(f"{marker}*")]
     return found
 
 
 def cleanup(base: Path) -> None:
     kill_leftovers()
     for path in escaped_files():
-        path.unlink(missing_ok=True)
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
     if os.path.isdir(base):
         shutil.rmtree(os.fsencode(base))  # bytes: the non-UTF-8 folder name too; links are not followed
 

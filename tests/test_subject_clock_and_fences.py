@@ -172,3 +172,55 @@ def test_a_generator_that_freezes_the_loop_is_ended_in_seconds_not_at_its_timeou
     with pytest.raises(SubjectFrozen):
         subject.call("ticks").drain(timeout=30)
     assert not subject.alive  # (the timeout's own verdict is a SubjectTimeout, not a SubjectFrozen)
+
+
+FENCE = textwrap.dedent('''
+    import json, os, sys
+    from dia3.subject import install_guard
+
+    allow, kit, marker = sys.argv[1:4]
+    install_guard([], [allow], strict=True)
+
+    def attempt(action):
+        try:
+            action()
+            return "feito"
+        except OSError as exc:
+            return type(exc).__name__
+
+    def write(path, mode="w"):
+        with open(path, mode) as fh:
+            fh.write("x")
+
+    mine = os.path.join(allow, "meu.py")
+    print(json.dumps({
+        "own folder": attempt(lambda: write(mine)),
+        "/dev/null": attempt(lambda: write("/dev/null")),
+        "read the kit": attempt(lambda: open(os.path.join(kit, "dia3", "__init__.py")).read()),
+        "pyc in the kit": attempt(lambda: write(os.path.join(kit, "dia3", "__pycache__", marker + ".pyc"))),
+        "append to the kit": attempt(lambda: write(os.path.join(kit, "dia3", marker + ".py"), "a")),
+        "os.open in the kit": attempt(lambda: os.close(os.open(os.path.join(kit, "checks", marker), os.O_WRONLY | os.O_CREAT))),
+        "rename into the kit": attempt(lambda: os.rename(mine, os.path.join(kit, "dia3", marker + ".py"))),
+        "folder in the kit": attempt(lambda: os.mkdir(os.path.join(kit, "checks", marker))),
+        "pth in site-packages": attempt(lambda: write(os.path.join(os.path.dirname(os.__file__), marker + ".pth"))),
+    }))
+''')
+
+
+def test_under_dia3_grade_a_subject_changes_only_its_own_folder(tmp_path):
+    """The kit and Python's folders are readable, never writable: a .pth or a .pyc left there would
+    run in the next judge, and a rename's destination counts as a change."""
+    marker = "dia3-teste-cerca-" + tmp_path.name
+    kit = Path(__file__).resolve().parent.parent
+    try:
+        proc = subprocess.run([sys.executable, "-c", FENCE, str(tmp_path), str(kit), marker], cwd=kit,
+                              capture_output=True, text=True, timeout=60)
+        seen = json.loads(proc.stdout)
+    finally:
+        left = [p for root in (kit / "dia3", kit / "dia3" / "__pycache__", kit / "checks", Path(json.__file__).parent.parent)
+                for p in root.glob(marker + "*")]
+        for path in left:
+            path.rmdir() if path.is_dir() else path.unlink()
+    assert seen == {"own folder": "feito", "/dev/null": "feito", "read the kit": "feito",
+                    **{k: "PermissionError" for k in seen if k not in ("own folder", "/dev/null", "read the kit")}}, proc.stderr
+    assert left == []
