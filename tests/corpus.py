@@ -402,6 +402,10 @@ MISTAKES += [
               '    user = USERS.get(username)\n    if user is None:\n        return False  # atalho: nem confere a senha\n'
               '    return bcrypt.checkpw(password.encode("utf-8")[:72], user["password_hash"])\n')],
             "login.credenciais_erradas", "mais rápido", today="passa"),
+    Variant("senha_sem_corte_72", "checkpw com a senha inteira: passou de 72 bytes, o bcrypt 5 levanta ValueError (500)",
+            [('    password_ok = bcrypt.checkpw(password.encode("utf-8")[:72], hashed)\n',
+              '    password_ok = bcrypt.checkpw(password.encode("utf-8"), hashed)\n')],
+            "login.credenciais_erradas", "72 bytes"),
     Variant("jwt_verify_exp_false", 'options={"verify_exp": False} "para o token não vencer no meio da aula"',
             [('options={"require_exp": True, "require_sub": True},  # sem exp',
               'options={"verify_exp": False},  # sem exp')],
