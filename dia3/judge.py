@@ -474,12 +474,37 @@ class Subject:
         return time.monotonic() - started
 
     def answers(self, within: float) -> bool:
-        """Does the subject's event loop answer a ping within ``within`` seconds?"""
+        """Does the subject's event loop answer a ping before it has held itself ``within`` seconds?
+
+        Held as LagProbe.own counts it (/proc): asleep while the ping waits (``time.sleep``, a
+        blocking call) or at work (a loop that never awaits). On a busy machine a thread that only
+        waits for a core is not holding its loop: on a loaded 2-core run, a right answer's stream
+        was once ended as frozen by the wall clock alone. Four times ``within`` on the wall clock
+        still ends the wait; where /proc cannot tell, the wall clock decides."""
         rid = self.send("ping")
+        box = self._replies[rid]
+        clock = LagProbe(self)
+        state = clock._thread_state()
+        cpu, asleep = (state[1] if state else 0.0), 0.0
+        started = looked = time.monotonic()
         try:
-            return self._replies[rid].get(timeout=within) is not None
-        except queue.Empty:
-            return False
+            while True:
+                try:
+                    return box.get(timeout=0.01 if state else max(0.0, started + within - looked)) is not None
+                except queue.Empty:
+                    pass
+                now = time.monotonic()
+                state = clock._thread_state() if state else None
+                if state is None:
+                    if now - started >= within:
+                        return False
+                    looked = now
+                    continue
+                if state[0]:
+                    asleep += now - looked
+                looked = now
+                if asleep + max(0.0, state[1] - cpu) >= within or now - started >= 4 * within:
+                    return False
         finally:
             with self._lock:
                 self._replies.pop(rid, None)

@@ -166,6 +166,33 @@ def test_the_probe_tells_the_loops_own_holds_from_a_busy_machines(subject):
     assert waiting.blocked > 0.4 and waiting.own < 0.5 * waiting.blocked
 
 
+def test_a_loop_is_frozen_when_it_holds_itself_not_when_the_machine_holds_it(subject):
+    """``answers`` (the frozen-loop rule of the streams and of the learner's async iterators): a
+    subject stopped for 1 s — a thread a loaded machine does not run — still answers; a loop asleep
+    in time.sleep or busy without await does not."""
+    import os
+    import signal
+    import threading
+
+    pid = subject.proc.pid
+
+    def pause():
+        os.kill(pid, signal.SIGSTOP)
+        threading.Event().wait(1.0)
+        os.kill(pid, signal.SIGCONT)
+
+    pauser = threading.Thread(target=pause)
+    pauser.start()
+    threading.Event().wait(0.05)
+    assert subject.answers(within=0.5)  # 1 s of wall clock, none of it the loop's own
+    pauser.join()
+    for op in ("sleeps_on_the_loop", "works_on_the_loop"):
+        rid = subject.send("call", name=op, args=[1.5], kwargs={})
+        # (a ping read in the same batch as the call is answered before the call starts: a second one is not)
+        assert not (subject.answers(within=0.5) and subject.answers(within=0.5)), op
+        subject.wait(rid, timeout=10, what=op)
+
+
 def test_a_generator_that_freezes_the_loop_is_ended_in_seconds_not_at_its_timeout(subject):
     """A loop that answers no ping while the learner's async generator runs froze for good: the
     judge says so and ends the subject, instead of waiting out the pull's timeout."""
