@@ -53,7 +53,7 @@ def clear_descendants() -> int:
     from dia3.procs import kill_all
 
     parent = zygote.current()
-    keep = {parent.proc.pid} if parent is not None else set()
+    keep = {parent.proc.pid} if parent is not None and parent.proc is not None else set()
     try:
         procs = [p for p in psutil.Process().children(recursive=True) if p.pid not in keep]
     except psutil.Error:

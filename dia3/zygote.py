@@ -132,13 +132,19 @@ def _child(fds: list[int], request: dict, channel: socket.socket) -> None:
 
 def serve(channel: socket.socket, preload: list[str]) -> None:
     """The zygote's loop: import ``preload``, then fork a child per request (and import more on
-    request: ``dia3 watch`` asks for the other steps' libraries once the first verdict is out)."""
+    request: ``dia3 watch`` asks for the other steps' libraries once the first verdict is out).
+
+    ``channel`` is its judge's. A judge may hand the zygote more channels (``{"attach": true}``
+    with a socket's end), one per judge that shares it: each gets the exit notices of the children
+    it asked for, and when one goes away its children are killed (they were its subjects); when the
+    first one goes away, the zygote leaves."""
     import selectors
 
     finished: list[tuple[int, int]] = []
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
+    owners: dict[int, socket.socket] = {}  # child pid → the channel that asked for it
 
     def reap(*_: Any) -> None:
         # Reap at once: a killed subject must not stay a zombie that the judge's kill waits for.
@@ -165,20 +171,43 @@ def serve(channel: socket.socket, preload: list[str]) -> None:
     # Everything first: a child forked halfway would import the rest itself, twice the work.
     load(preload)
     selector = selectors.DefaultSelector()
-    selector.register(channel, selectors.EVENT_READ)
+    state: dict[int, list] = {}  # channel fd → [its socket, bytes read, fds received]
+
+    def listen(sock: socket.socket) -> None:
+        state[sock.fileno()] = [sock, b"", []]
+        selector.register(sock, selectors.EVENT_READ)
+
+    def drop(sock: socket.socket) -> None:
+        selector.unregister(sock)
+        del state[sock.fileno()]
+        for pid, owner in list(owners.items()):
+            if owner is sock:  # its judge is gone: so are the subjects it asked for
+                del owners[pid]
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        sock.close()
+
+    listen(channel)
     selector.register(wake_r, selectors.EVENT_READ)
-    buffer, fds = b"", []
     while True:
         for event, _ in selector.select():
             if event.fd == wake_r:
                 os.read(wake_r, 4096)
                 continue
+            sock, buffer, fds = state[event.fd]
             try:
-                data, more, _flags, _addr = socket.recv_fds(channel, 65536, 8)
+                data, more, _flags, _addr = socket.recv_fds(sock, 65536, 8)
             except InterruptedError:
                 continue
+            except OSError:
+                data, more = b"", []
             if not data:
-                os._exit(0)  # the judge went away
+                if sock is channel:
+                    os._exit(0)  # the judge went away
+                drop(sock)
+                continue
             buffer += data
             fds += more
             while b"\n" in buffer:
@@ -188,6 +217,12 @@ def serve(channel: socket.socket, preload: list[str]) -> None:
                     buffer = rest
                     load([m for m in request["preload"] if m in KNOWN or any(m in v for v in LATER.values())])
                     continue
+                if request.get("attach"):
+                    if not fds:
+                        break  # its socket is still on the way
+                    buffer, (theirs, fds) = rest, (fds[0], fds[1:])
+                    listen(socket.socket(fileno=theirs))
+                    continue
                 if len(fds) < 3:
                     break  # its pipes are still on the way
                 buffer, (mine, fds) = rest, (fds[:3], fds[3:])
@@ -196,11 +231,19 @@ def serve(channel: socket.socket, preload: list[str]) -> None:
                     _child(mine, request, channel)
                 for fd in mine:
                     os.close(fd)
-                channel.sendall((json.dumps({"pid": pid}) + "\n").encode())
+                owners[pid] = sock
+                sock.sendall((json.dumps({"pid": pid}) + "\n").encode())
+            if event.fd in state:
+                state[event.fd][1:] = [buffer, fds]
         reap()
         while finished:
             pid, code = finished.pop(0)
-            channel.sendall((json.dumps({"exit": pid, "code": code}) + "\n").encode())
+            owner = owners.pop(pid, None)
+            if owner is not None:
+                try:
+                    owner.sendall((json.dumps({"exit": pid, "code": code}) + "\n").encode())
+                except OSError:
+                    pass
 
 
 def main() -> None:
@@ -239,15 +282,19 @@ class Child:
 class Zygote:
     """The judge's handle on its zygote: ``spawn`` gives a ``Child``, or None when it cannot."""
 
-    def __init__(self, env: dict[str, str], preload: list[str]) -> None:
-        ours, theirs = socket.socketpair()
+    def __init__(self, env: dict[str, str] | None, preload: list[str], channel: socket.socket | None = None) -> None:
+        """Start a zygote, or (``channel``) talk to one another judge started (``attach``)."""
+        if channel is None:
+            ours, theirs = socket.socketpair()
+            self.proc: subprocess.Popen | None = subprocess.Popen(
+                [sys.executable, "-X", "utf8", "-m", "dia3.zygote", str(theirs.fileno()), json.dumps(preload)],
+                pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, cwd=str(Path(__file__).resolve().parent.parent), env=env,
+            )
+            theirs.close()
+        else:
+            ours, self.proc = channel, None
         self.sock = ours
-        self.proc = subprocess.Popen(
-            [sys.executable, "-X", "utf8", "-m", "dia3.zygote", str(theirs.fileno()), json.dumps(preload)],
-            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, cwd=str(Path(__file__).resolve().parent.parent), env=env,
-        )
-        theirs.close()
         self.broken = False
         self._children: dict[int, Child] = {}
         self._exits: dict[int, int] = {}
@@ -318,6 +365,21 @@ class Zygote:
                     child._exited(self._exits.pop(pid))
         return child
 
+    def alive(self) -> bool:
+        return not self.broken and (self.proc is None or self.proc.poll() is None)
+
+    def attach(self) -> socket.socket:
+        """A channel of its own to this zygote, for another judge (pass its fileno to that process,
+        as DIA3_ZYGOTE_FD): one zygote, one set of imports, for several judges. The zygote kills the
+        subjects a channel asked for when that channel closes."""
+        ours, theirs = socket.socketpair()
+        with self._spawn_lock:
+            try:
+                socket.send_fds(self.sock, [b'{"attach": true}\n'], [theirs.fileno()])
+            finally:
+                theirs.close()
+        return ours
+
     def preload(self, modules: list[str]) -> None:
         """Import these too, when idle (the next fork waits for them)."""
         with self._spawn_lock:
@@ -337,6 +399,8 @@ class Zygote:
             self.sock.close()
         except OSError:
             pass
+        if self.proc is None:  # another judge's zygote: it goes on for the others
+            return
         try:
             self.proc.wait(2)
         except subprocess.TimeoutExpired:
@@ -353,14 +417,19 @@ def start(env: dict[str, str], preload: list[str]) -> Zygote | None:
     if not supported():
         return None
     with _current_lock:
-        if _current is None or _current.broken or _current.proc.poll() is not None:
-            _current = Zygote(env, preload)
+        if _current is None or not _current.alive():
+            shared = os.environ.pop("DIA3_ZYGOTE_FD", None)  # a channel to another judge's zygote (once)
+            if shared is not None:
+                _current = Zygote(None, [], channel=socket.socket(fileno=int(shared)))
+                _current.preload(preload)
+            else:
+                _current = Zygote(env, preload)
         return _current
 
 
 def current() -> Zygote | None:
     with _current_lock:
-        if _current is None or _current.broken or _current.proc.poll() is not None:
+        if _current is None or not _current.alive():
             return None
         return _current
 

@@ -61,13 +61,18 @@ def run_dia3(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
 class WarmJudge:
     """This worker's `dia3 check` process, kept warm between requests (tests/warm_judge.py)."""
 
-    def __init__(self) -> None:
+    def __init__(self, parent=None) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LANGCHAIN_", "LANGSMITH_"))}
         env["PYTHONIOENCODING"] = "utf-8"
+        channel = parent.attach() if parent is not None and parent.alive() else None  # the pool's zygote
+        if channel is not None:
+            env["DIA3_ZYGOTE_FD"] = str(channel.fileno())
         self.stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen([sys.executable, str(REPO / "tests" / "warm_judge.py")], cwd=REPO, env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
-                                     text=True, encoding="utf-8")
+                                     text=True, encoding="utf-8", pass_fds=[channel.fileno()] if channel else [])
+        if channel is not None:
+            channel.close()  # the judge's now
         self.replies: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -107,6 +112,7 @@ class JudgePool:
 
     def __init__(self, size: int) -> None:
         self.size = size
+        self._zygote = None  # one zygote for this worker's judges (started with the first one)
         self._idle: queue.SimpleQueue[WarmJudge] = queue.SimpleQueue()
         self._all: list[WarmJudge] = []
         self._lock = threading.Lock()
@@ -122,9 +128,23 @@ class JudgePool:
             pass
         with self._lock:
             if len(self._all) < self.size:
-                self._all.append(WarmJudge())
+                self._all.append(WarmJudge(self._parent()))
                 return self._all[-1]
         return self._idle.get()
+
+    def _parent(self):
+        """This worker's zygote, shared by its judges: each judge of its own imported every library
+        again (~3 s of a core each). Not the module's ``zygote.current()``: tests of this worker that
+        start and stop their own must not touch it."""
+        from dia3 import zygote
+        from dia3.judge import base_env
+
+        if not zygote.supported():
+            return None
+        if self._zygote is None or not self._zygote.alive():
+            self._zygote = zygote.Zygote(base_env(), zygote.ALWAYS + [m for m in zygote.KNOWN if m not in zygote.ALWAYS]
+                                         + [m for later in zygote.LATER.values() for m in later])
+        return self._zygote
 
     def records(self, args: list[str], timeout: float = 240) -> list[dict]:
         return self.run(args, timeout)[1]
@@ -143,7 +163,7 @@ class JudgePool:
         if judge.proc.poll() is not None:  # the last request killed it (a timeout): a new one
             with self._lock:
                 self._all.remove(judge)
-                judge = WarmJudge()
+                judge = WarmJudge(self._parent())
                 self._all.append(judge)
         try:
             return judge.check(args, timeout)
@@ -158,6 +178,8 @@ class JudgePool:
         self._threads.shutdown(wait=False, cancel_futures=True)
         for judge in self._all:
             judge.close()
+        if self._zygote is not None:
+            self._zygote.close()
 
 
 # Three judges: on 2 cores they overlap the entries' waits without slowing a

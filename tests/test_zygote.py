@@ -107,3 +107,31 @@ def test_the_preload_follows_what_the_files_import(tmp_path):
     assert "fastapi" in preload and "uvicorn" in preload  # a FastAPI app is served with uvicorn
     assert "langchain_openai" not in preload and "meu_modulo" not in preload  # only the kit's known libraries
     assert preload[: len(zygote.ALWAYS)] == zygote.ALWAYS
+
+
+def test_judges_share_one_zygote_and_each_keeps_its_own_subjects(learner_file, warm):
+    """A second judge attached to the zygote (the suite's warm judges share one per worker): its
+    children are forked by the same zygote, their exits come to it alone, and when it goes away its
+    subjects go too, while the zygote goes on for the first judge."""
+    import signal
+
+    other = zygote.Zygote(None, [], channel=warm.attach())
+    ended = other.spawn(cwd=str(learner_file.parent), env=base_env())
+    kept = other.spawn(cwd=str(learner_file.parent), env=base_env())
+    assert ended is not None and kept is not None
+    assert psutil.Process(ended.pid).ppid() == psutil.Process(kept.pid).ppid() == warm.proc.pid
+    os.kill(ended.pid, signal.SIGKILL)
+    assert ended.wait(10) == -9  # its exit reached the channel that asked for it
+
+    other.close()  # the second judge goes away: its subject with it
+    try:
+        psutil.Process(kept.pid).wait(10)  # (the zygote reaps it)
+    except psutil.NoSuchProcess:
+        pass
+    assert not psutil.pid_exists(kept.pid)
+    assert warm.alive()
+    subject = Subject(learner_file, env=base_env()).start()  # the first judge's subjects still come
+    try:
+        assert psutil.Process(subject.call("where")["pid"]).ppid() == warm.proc.pid
+    finally:
+        subject.kill()
