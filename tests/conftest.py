@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
-# Modules whose module-scoped fixture grades a whole class, checks a corpus ahead (JudgePool.ahead)
-# or starts a browser: all their tests go to one xdist worker, so that work is done once, not once
-# per worker.
-ONE_WORKER = ("test_grade.py", "test_browser.py", "test_corpus.py", "test_exercises.py")
+# Modules whose module-scoped fixture grades a whole class, checks a corpus ahead (JudgePool.ahead),
+# starts a browser or runs the notebooks: all their tests go to one xdist worker, so that work is
+# done once, not once per worker.
+ONE_WORKER = ("test_grade.py", "test_browser.py", "test_corpus.py", "test_exercises.py", "test_notebooks.py")
 # ... and these modules share one (their session fixture grades one class for both of them)
 SAME_WORKER = {"tests/test_cheats.py": "turma_hostil", "tests/test_corpus_cheats.py": "turma_hostil"}
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, selected_params
 
 
 class _Node(dict):
@@ -77,7 +77,9 @@ def _checks(nb) -> list[tuple[int, int]]:
     return pairs
 
 
-def _execute_like_a_learner(path, workdir) -> tuple:  # (the notebook as run, the nbconvert process)
+def _with_solutions(path) -> dict:
+    """The notebook as the learner gets it, plus (after each check) a cell that turns its solution on
+    and checks again: a run shows both "ainda não" and "certo"."""
     nb = _read(path)
     params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     assert re.search(r"^MOSTRAR_SOLUCOES = False$", params.source, re.M), "o caderno vai para o aluno com as soluções desligadas"
@@ -87,23 +89,38 @@ def _execute_like_a_learner(path, workdir) -> tuple:  # (the notebook as run, th
                  "source": "# (só no teste) agora com a solução\nMOSTRAR_SOLUCOES = True\n"
                            + nb.cells[solution].source + "\n" + nb.cells[check].source}
         nb.cells.insert(check + 1, extra)
+    return nb
+
+
+@pytest.fixture(scope="module")
+def executed(request, tmp_path_factory) -> dict:
+    """The README's nbconvert command, run once on every notebook this run tests (nbconvert takes
+    several; one process instead of four saves its ~2 s of imports three times): {name: the notebook
+    as run, or the error that stopped it}. (The module runs on one xdist worker: conftest.ONE_WORKER.)"""
+    paths = selected_params(request, "test_runs_top_to_bottom_like_a_learner", "path")
+    workdir = tmp_path_factory.mktemp("cadernos")
     # The notebook's folder layout, as in the kit: notebooks/ next to solutions/.
     (workdir / "notebooks").mkdir()
     shutil.copytree(REPO / "solutions", workdir / "solutions")
-    copy = workdir / "notebooks" / path.name
-    copy.write_text(json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8")
+    copies = []
+    for path in paths:
+        copies.append(workdir / "notebooks" / path.name)
+        copies[-1].write_text(json.dumps(_with_solutions(path), ensure_ascii=False, indent=1), encoding="utf-8")
 
     command = _readme_command()
     assert command[0].endswith("jupyter") and command[1] == "nbconvert" and "--execute" in command
     assert "--allow-errors" not in command
     notebook_arg = next(i for i, a in enumerate(command) if a.endswith(".ipynb"))
-    args = [sys.executable, "-m", "jupyter", *command[1:notebook_arg], str(copy), *command[notebook_arg + 1:]]
+    args = [sys.executable, "-m", "jupyter", *command[1:notebook_arg], *map(str, copies), *command[notebook_arg + 1:]]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LANGCHAIN_", "LANGSMITH_"))}
     env.update(NO_PROXY="127.0.0.1,localhost", PYTHONIOENCODING="utf-8")
-    proc = subprocess.run(args, cwd=workdir, env=env, capture_output=True, text=True, encoding="utf-8", timeout=300)
-    executed = copy.with_name(copy.stem + ".nbconvert.ipynb")
-    assert proc.returncode == 0, f"`{' '.join(command)}` parou em {path.name}:\n{proc.stderr[-3000:]}"
-    return _read(executed), proc
+    proc = subprocess.run(args, cwd=workdir, env=env, capture_output=True, text=True, encoding="utf-8",
+                          timeout=300 * max(1, len(copies)))
+    runs = {}
+    for copy in copies:
+        out = copy.with_name(copy.stem + ".nbconvert.ipynb")
+        runs[copy.name] = _read(out) if out.exists() else f"`{' '.join(command)}` parou em {copy.name}:\n{proc.stderr[-3000:]}"
+    return runs
 
 
 def _text(cell) -> str:
@@ -128,8 +145,9 @@ def test_committed_without_outputs(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_runs_top_to_bottom_like_a_learner(path, tmp_path):
-    nb, _ = _execute_like_a_learner(path, tmp_path)
+def test_runs_top_to_bottom_like_a_learner(path, executed):
+    nb = executed[path.name]
+    assert not isinstance(nb, str), nb
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.execution_count is not None for c in code), "alguma célula não rodou"
     assert not [o for c in code for o in c.outputs if o.output_type == "error"]
