@@ -1,8 +1,8 @@
 """The cheating and hostile corpus written with fresh eyes (tests/corpus_cheats.py), graded as one
 class (conftest.hostile_class, with the author's set of tests/test_cheats.py): every cheat scores 0,
 every hostile but honest submission gets the grade it would get alone (its files with no trick:
-the partial control), the correct control scores 100 beside them, the batch finishes with its three reports, no process of a submission is left,
-nothing escaped the scratch folder."""
+the partial control), the correct control scores 100 beside them, the batch finishes with its
+three reports, no process of a submission is left, nothing escaped the scratch folder."""
 
 from __future__ import annotations
 
@@ -54,21 +54,21 @@ def test_hostile_but_honest_gets_its_own_grade(hostile_class, entry):
     status, score = entry.grade
     assert found[0]["status"] == status, found[0]
     if score == cc.LIKE_PARTIAL:  # the same files with no trick: what the trick must not change
-        score = _partial_control(data)["score"]
+        score = _partial_control(hostile_class, data)["score"]
     if score is not None:
         assert found[0]["score"] == score, found[0]
     assert entry.detail in found[0]["detail"], found[0]["detail"]
 
 
-def _partial_control(data: dict) -> dict:
-    return next(s for s in data["alunos"] if s["name"] == "controle_parcial")
+def _partial_control(hostile_class, data: dict) -> dict:
+    return next(s for s in data["alunos"] if s["name"] == hostile_class.names[cc.CONTROL_PARTIAL.id])
 
 
 def test_the_controls_score_100_and_a_part_beside_them(hostile_class):
     control = _rows(hostile_class.out)[hostile_class.names["controle_correta"]]
     assert (control["situacao"], float(control["nota"])) == ("corrigido", 100.0), control
     # the base of the hostile entries: graded, and neither 0 nor 100, so a trick that costs it shows
-    partial = _partial_control(json.loads((hostile_class.out / "notas.json").read_text(encoding="utf-8")))
+    partial = _partial_control(hostile_class, json.loads((hostile_class.out / "notas.json").read_text(encoding="utf-8")))
     assert partial["status"] == "corrigido" and 0 < partial["score"] < 100, partial
 
 
