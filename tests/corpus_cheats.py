@@ -589,13 +589,16 @@ _threading.Thread(target=_vigia, name="vigia", daemon=False).start()
 
 
 def build_spin_without_await(base: Path) -> Path:
+    """A loop with no await in the streaming code: the first stream holds the event loop for good,
+    and so does every stream after it, until the class's time budget ends the submission. The loop
+    sleeps instead of spinning: the event loop is just as frozen (the judge counts the loop's own
+    hold, asleep or on the CPU), and the class does not burn a core for its whole budget. A loop
+    that spins is judged check by check in test_capstone_checks.py and test_cheats.py."""
     files = solution_files()
-    files["template.py"] = files["template.py"].replace(
+    files["template.py"] = files["template.py"].replace("import logging\n", "import logging\nimport time\n", 1).replace(
         "    llm = ChatOpenAI(model=model or DEFAULT_MODEL, streaming=True)\n    # aclosing",
-        "    while True:  # espera o modelo \"ficar pronto\" (sem await: o event loop nunca mais roda)\n        pass\n"
+        "    while True:  # espera o modelo \"ficar pronto\" (sem await: o event loop nunca mais roda)\n        time.sleep(0.5)\n"
         "    llm = ChatOpenAI(model=model or DEFAULT_MODEL, streaming=True)\n    # aclosing", 1)
-    files["exercises/ex01_geradores.py"] = files["exercises/ex01_geradores.py"].replace(
-        "        await asyncio.sleep(delay)\n        yield i\n", "        while True:\n            pass\n        yield i\n", 1)
     return _submission(base, "hostil_laco_sem_await", files)
 
 
@@ -798,8 +801,8 @@ ENTRIES = [
     E("thread_que_nao_para", "hostile", "solução certa + uma thread não-daemon que não termina (o interpretador não sai)",
       build_thread_keeps_running, "turma_ok", "", leaves_processes=False, grade=("corrigido", LIKE_PARTIAL),
       today='tempo_esgotado, 0 (solução certa perde tudo: o interpretador não sai)'),
-    E("laco_sem_await", "hostile", "while True: pass dentro do código async (o event loop nunca mais roda)",
-      build_spin_without_await, "turma_ok", "tempo",
+    E("laco_sem_await", "hostile", "while True com time.sleep dentro do código async (o event loop nunca mais roda)",
+      build_spin_without_await, "turma_ok", "tempo", grade=("tempo_esgotado", None), detail="passou de",
       today='tempo_esgotado, 0 (60 s); turma segue'),
     E("cinquenta_filhos", "hostile", "50 processos filhos dormindo (fork bomb com freio)",
       build_bounded_fork, "turma_ok", "", leaves_processes=True,
