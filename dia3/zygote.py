@@ -183,10 +183,13 @@ def serve(channel: socket.socket, preload: list[str]) -> None:
         for pid, owner in list(owners.items()):
             if owner is sock:  # its judge is gone: so are the subjects it asked for
                 del owners[pid]
-                try:
-                    os.killpg(pid, signal.SIGKILL)
-                except OSError:
-                    pass
+                # its group (the subject and what it started), and the child itself: one forked a
+                # moment ago may not have made its group yet (setsid), and the group kill misses it
+                for kill in (os.killpg, os.kill):
+                    try:
+                        kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
         sock.close()
 
     listen(channel)
