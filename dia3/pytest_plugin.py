@@ -75,6 +75,13 @@ def _replaced(raised: BaseException | None) -> bool:
         isinstance(raised, pytest.fail.Exception) and str(raised).startswith("Timeout >"))
 
 
+def _plain_fail(raised: BaseException | None) -> bool:
+    """A check's own verdict (dia3.harness.fail: ``pytest.fail(..., pytrace=False)``), with no
+    exception chained to it: pytest's report of it is its message and nothing else."""
+    return (isinstance(raised, pytest.fail.Exception) and not raised.pytrace and raised.__cause__ is None
+            and (raised.__context__ is None or raised.__suppress_context__))
+
+
 class _PlainReports:
     """The report of a failure whose message the kit writes itself, made without pytest's traceback.
 
@@ -86,11 +93,17 @@ class _PlainReports:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         raised = call.excinfo.value if call.excinfo is not None else None
-        if not _replaced(raised):
+        if _plain_fail(raised):
+            # the text pytest would make of it (its "value" style, stripped), without the traceback
+            # it filters first even for that style: most of a failing check's cost in the judge
+            longrepr = str(raised).strip()
+        elif _replaced(raised):
+            longrepr = f"{type(raised).__name__}: {raised}"
+        else:
             return None  # pytest's own report
         sections = [(f"Captured {key} {when}", content) for when, key, content in item._report_sections]
         return pytest.TestReport(item.nodeid, item.location, {x: 1 for x in item.keywords}, "failed",
-                                 f"{type(raised).__name__}: {raised}", call.when, sections,
+                                 longrepr, call.when, sections,
                                  call.duration, call.start, call.stop, user_properties=item.user_properties)
 
 
