@@ -35,3 +35,15 @@ def test_a_frozen_stuck_or_dead_program_gets_a_whole_lesson():
                 SubjectDied(0, "saindo\n", during_import=False)):
         message = _subject_message(err, "template.py")
         assert problems(message) == [] and "Leia: GUIA_APRENDIZADO.md §" in message, message
+
+
+def test_no_check_fails_with_a_bare_assert():
+    """A check's verdict is a lesson written with dia3.harness.fail; a bare `assert` would fail with
+    pytest's internals as its message (and the judge runs the checks with --assert=plain)."""
+    import ast
+
+    from conftest import REPO
+
+    found = [f"{path.name}:{node.lineno}" for path in sorted((REPO / "checks").glob("*.py"))
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))) if isinstance(node, ast.Assert)]
+    assert found == []
