@@ -323,8 +323,10 @@ def _changes(root: Path, polling: bool, interval: float):
 
     paths = [p for p in (root / "exercises", root) if p.exists()]
     watch_filter = lambda change, path: path.endswith(".py")  # noqa: E731
-    # yield_on_timeout: an empty set every rust_timeout ms tells the caller the watcher is running
-    kwargs = dict(watch_filter=watch_filter, debounce=400, step=50, poll_delay_ms=int(interval * 1000),
+    # yield_on_timeout: an empty set every rust_timeout ms tells the caller the watcher is running.
+    # step: a save is yielded once a step passes with no new event (an editor's write and rename
+    # come within a millisecond or two); each step is latency between the save and the verdict.
+    kwargs = dict(watch_filter=watch_filter, debounce=400, step=25, poll_delay_ms=int(interval * 1000),
                   rust_timeout=300, yield_on_timeout=True)
     try:
         for changes in watchfiles.watch(*paths, force_polling=polling or None, recursive=False, **kwargs):
