@@ -491,27 +491,22 @@ class Subject:
         still ends the wait; where /proc cannot tell, the wall clock decides."""
         rid = self.send("ping")
         box = self._replies[rid]
-        clock = LagProbe(self)
-        state = clock._thread_state()
-        cpu, asleep = (state[1] if state else 0.0), 0.0
-        started = looked = time.monotonic()
+        hold = OwnHold(getattr(self.proc, "pid", None))
+        started = time.monotonic()
         try:
             while True:
+                now = time.monotonic()
                 try:
-                    return box.get(timeout=0.01 if state else max(0.0, started + within - looked)) is not None
+                    return box.get(timeout=0.01 if hold.known else max(0.0, started + within - now)) is not None
                 except queue.Empty:
                     pass
                 now = time.monotonic()
-                state = clock._thread_state() if state else None
-                if state is None:
+                hold.look()
+                held = hold.held() if hold.known else None
+                if held is None:  # /proc cannot tell: the wall clock decides
                     if now - started >= within:
                         return False
-                    looked = now
-                    continue
-                if state[0]:
-                    asleep += now - looked
-                looked = now
-                if asleep + max(0.0, state[1] - cpu) >= within or now - started >= 4 * within:
+                elif held >= within or now - started >= 4 * within:
                     return False
         finally:
             with self._lock:
@@ -563,6 +558,55 @@ class RemoteIterator:
         self.subject.request("aclose", timeout=timeout, what="fechar o gerador (aclose)", handle=self.handle)
 
 
+class OwnHold:
+    """How long a subject's loop thread has held itself since this object was made: the time it
+    spent asleep (S, D: ``time.sleep``, a blocking read), seen at each ``look``, plus the CPU it
+    used (bcrypt, a busy wait), as the kernel tells (/proc). A thread that is ready but waits for a
+    core (a busy machine) is not holding anything. ``known`` is False where /proc cannot tell."""
+
+    TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def __init__(self, pid: int | None) -> None:
+        # the loop runs in the subject's main thread, whose id is the process id
+        self._stat = f"/proc/{pid}/task/{pid}/stat" if pid and sys.platform.startswith("linux") else None
+        state = self.state()
+        self._cpu = state[1] if state is not None else None
+        self._asleep: float | None = 0.0 if state is not None else None
+        self._looked = time.monotonic()
+
+    @property
+    def known(self) -> bool:
+        return self._asleep is not None
+
+    def state(self) -> tuple[bool, float] | None:
+        """(is the thread asleep — S, D —, the CPU seconds it has used); None: unknown."""
+        if self._stat is None:
+            return None
+        try:
+            with open(self._stat, "rb") as fh:
+                fields = fh.read().rpartition(b")")[2].split()
+            # after the name: state is field 3, utime and stime are fields 14 and 15 (proc(5))
+            return fields[0] in (b"S", b"D"), (int(fields[11]) + int(fields[12])) / self.TICK
+        except (OSError, IndexError, ValueError):
+            return None
+
+    def look(self) -> None:
+        """Count the time since the last look as held if the thread is asleep now."""
+        now, state = time.monotonic(), self.state()
+        if state is None:
+            self._asleep = None
+        elif state[0] and self._asleep is not None:
+            self._asleep += now - self._looked
+        self._looked = now
+
+    def held(self) -> float | None:
+        """The hold so far: asleep at the looks, plus the CPU used since the start (None: unknown)."""
+        state = self.state()
+        if state is None or self._asleep is None or self._cpu is None:
+            return None
+        return self._asleep + max(0.0, state[1] - self._cpu)
+
+
 class LagProbe:
     """Loop health measured from outside: ping the subject every ``period`` and time the replies.
 
@@ -578,8 +622,6 @@ class LagProbe:
     ``blocked``.
     """
 
-    TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
     def __init__(self, subject: Subject, period: float = 0.01, threshold: float = 0.03) -> None:
         self.subject = subject
         self.period = period
@@ -592,31 +634,8 @@ class LagProbe:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pending_since: float | None = None
-        self._pending_asleep: float | None = 0.0  # None: /proc could not tell
-        self._pending_cpu: float | None = None
-        proc = getattr(subject, "proc", None)
-        pid = getattr(proc, "pid", None)
-        # the loop runs in the subject's main thread, whose id is the process id
-        self._stat = f"/proc/{pid}/task/{pid}/stat" if pid and sys.platform.startswith("linux") else None
-
-    def _thread_state(self) -> tuple[bool, float] | None:
-        """(is the loop's thread asleep — S, D —, the CPU seconds it has used); None: unknown."""
-        if self._stat is None:
-            return None
-        try:
-            with open(self._stat, "rb") as fh:
-                fields = fh.read().rpartition(b")")[2].split()
-            # after the name: state is field 3, utime and stime are fields 14 and 15 (proc(5))
-            return fields[0] in (b"S", b"D"), (int(fields[11]) + int(fields[12])) / self.TICK
-        except (OSError, IndexError, ValueError):
-            return None
-
-    def _held(self, now: float) -> float | None:
-        """How much of the pending ping's delay the loop held itself, so far (None: unknown)."""
-        state = self._thread_state()
-        if state is None or self._pending_asleep is None or self._pending_cpu is None:
-            return None
-        return self._pending_asleep + max(0.0, state[1] - self._pending_cpu)
+        self._pending: OwnHold | None = None  # the loop's own hold during the pending ping
+        self._pid = getattr(getattr(subject, "proc", None), "pid", None)
 
     def _count(self, lag: float, sent: float, own: float | None = None) -> None:
         if lag > self.threshold:
@@ -638,24 +657,18 @@ class LagProbe:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            state = self._thread_state()
+            pending = OwnHold(self._pid)
             started = time.monotonic()
-            self._pending_since, self._pending_asleep = started, 0.0
-            self._pending_cpu = state[1] if state is not None else None
+            self._pending_since, self._pending = started, pending
             rid = self.subject.send("ping")
             box = self.subject._replies.get(rid)
-            reply, looked = None, started
+            reply = None
             while box is not None and not self._stop.is_set():
                 try:
                     reply = box.get(timeout=0.01)
                     break
                 except queue.Empty:
-                    now, state = time.monotonic(), self._thread_state()
-                    if state is None:
-                        self._pending_asleep = None
-                    elif state[0] and self._pending_asleep is not None:
-                        self._pending_asleep += now - looked
-                    looked = now
+                    pending.look()
             with self.subject._lock:
                 self.subject._replies.pop(rid, None)
             if reply is None and not self._stop.is_set():
@@ -663,7 +676,7 @@ class LagProbe:
             if reply is not None:
                 now = time.monotonic()
                 self._pending_since = None
-                self._count(now - started, started, self._held(now))
+                self._count(now - started, started, pending.held())
             self._stop.wait(self.period)
 
     def __enter__(self) -> "LagProbe":
@@ -675,10 +688,9 @@ class LagProbe:
         self.stop()
 
     def stop(self) -> None:
-        since = self._pending_since
+        since, pending = self._pending_since, self._pending
         self._stop.set()
-        if since is not None:
-            now = time.monotonic()
-            self._count(now - since, since, self._held(now))
+        if since is not None and pending is not None:
+            self._count(time.monotonic() - since, since, pending.held())
         if self._thread is not None:
             self._thread.join(2)
