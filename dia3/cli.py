@@ -524,7 +524,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("names", nargs="*", metavar="PASSO", help="o que corrigir: ex01, ex02, …, template (padrão: tudo)")
     p.add_argument("--target", help="pasta corrigida (padrão: a raiz do repositório; 'solutions' = referência)")
     p.add_argument("--json", action="store_true", help="um registro JSON por verificação: id, passed, message")
-    p.add_argument("--only", metavar="IDS", help="só estas verificações (ex.: generate.done,auth.rejeita)")
+    p.add_argument("--only", metavar="IDS", help="só estas verificações (ex.: generate.done,auth.rejeita; ou um caso só: generate.done[/api/chat])")
     p.add_argument("--records", metavar="ARQUIVO", help=argparse.SUPPRESS)  # dia3 grade: signed records, key on stdin
     p.set_defaults(func=cmd_check)
 

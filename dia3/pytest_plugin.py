@@ -51,7 +51,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("dia3")
     group.addoption("--target", default=None, help="pasta corrigida (padrão: a raiz do repositório)")
     group.addoption("--dia3-json", default=None, help="grava um registro JSON por verificação neste arquivo")
-    group.addoption("--dia3-only", default=None, help="só estas verificações (ids separados por vírgula, sem [parâmetros])")
+    group.addoption("--dia3-only", default=None, help="só estas verificações (ids separados por vírgula; com [parâmetro], só aquele caso)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -59,7 +59,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not only:
         return
     wanted = {w.strip() for w in only.split(",") if w.strip()}
-    keep = [i for i in items if check_id(i).split("[")[0] in wanted]
+    keep = [i for i in items if check_id(i) in wanted or check_id(i).split("[")[0] in wanted]
     config.hook.pytest_deselected(items=[i for i in items if i not in keep])
     items[:] = keep
 

@@ -69,7 +69,7 @@ def expected_checks(names: list[str], only: str | None = None) -> list[str]:
     """The check ids (without parameters) the judge must report for these steps: from the weights."""
     from dia3.grade import load_weights
 
-    wanted = {w.strip() for w in only.split(",") if w.strip()} if only else None
+    wanted = {w.strip().split("[")[0] for w in only.split(",") if w.strip()} if only else None
     return [cid for cid, w in load_weights().items() if w["passo"] in names and (wanted is None or cid in wanted)]
 
 

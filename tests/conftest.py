@@ -147,11 +147,11 @@ class JudgePool:
             pass
         with self._lock:
             if len(self._all) < self.size:
-                self._all.append(WarmJudge(self._parent()))
+                self._all.append(WarmJudge(self.zygote()))
                 return self._all[-1]
         return self._idle.get()
 
-    def _parent(self):
+    def zygote(self):
         """This worker's zygote, shared by its judges: each judge of its own imported every library
         again (~3 s of a core each). Not the module's ``zygote.current()``: tests of this worker that
         start and stop their own must not touch it."""
@@ -182,7 +182,7 @@ class JudgePool:
         if judge.proc.poll() is not None:  # the last request killed it (a timeout): a new one
             with self._lock:
                 self._all.remove(judge)
-                judge = WarmJudge(self._parent())
+                judge = WarmJudge(self.zygote())
                 self._all.append(judge)
         try:
             return judge.check(args, timeout)
