@@ -488,7 +488,8 @@ class Subject:
         blocking call) or at work (a loop that never awaits). On a busy machine a thread that only
         waits for a core is not holding its loop: on a loaded 2-core run, a right answer's stream
         was once ended as frozen by the wall clock alone. Four times ``within`` on the wall clock
-        still ends the wait; where /proc cannot tell, the wall clock decides."""
+        (3 s at least: a ping crossing a loaded machine twice) still ends the wait; where /proc
+        cannot tell, the wall clock decides."""
         rid = self.send("ping")
         box = self._replies[rid]
         hold = OwnHold(getattr(self.proc, "pid", None))
@@ -506,7 +507,7 @@ class Subject:
                 if held is None:  # /proc cannot tell: the wall clock decides
                     if now - started >= within:
                         return False
-                elif held >= within or now - started >= 4 * within:
+                elif held >= within or now - started >= max(4 * within, 3.0):
                     return False
         finally:
             with self._lock:
@@ -562,13 +563,19 @@ class OwnHold:
     """How long a subject's loop thread has held itself since this object was made: the time it
     spent asleep (S, D: ``time.sleep``, a blocking read), seen at each ``look``, plus the CPU it
     used (bcrypt, a busy wait), as the kernel tells (/proc). A thread that is ready but waits for a
-    core (a busy machine) is not holding anything. ``known`` is False where /proc cannot tell."""
+    core (a busy machine) is not holding anything, and neither is a loop asleep in its own selector
+    (``epoll_wait``, the kernel's wchan): that is a free loop, waiting for the ping to reach it (the
+    subject's reader thread waits for a core) or for the judge to read its answer. Counted as held,
+    an idle subject on a loaded machine "froze" between two checks and was replaced under a check's
+    feet (a generator handle or a server port of the old one: KeyError, connection refused).
+    ``known`` is False where /proc cannot tell."""
 
     TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
     def __init__(self, pid: int | None) -> None:
         # the loop runs in the subject's main thread, whose id is the process id
         self._stat = f"/proc/{pid}/task/{pid}/stat" if pid and sys.platform.startswith("linux") else None
+        self._wchan = f"/proc/{pid}/task/{pid}/wchan" if self._stat else None
         state = self.state()
         self._cpu = state[1] if state is not None else None
         self._asleep: float | None = 0.0 if state is not None else None
@@ -579,16 +586,33 @@ class OwnHold:
         return self._asleep is not None
 
     def state(self) -> tuple[bool, float] | None:
-        """(is the thread asleep — S, D —, the CPU seconds it has used); None: unknown."""
+        """(is the thread asleep — S, D — outside its event loop's selector, the CPU seconds it has
+        used); None: unknown."""
         if self._stat is None:
             return None
         try:
             with open(self._stat, "rb") as fh:
                 fields = fh.read().rpartition(b")")[2].split()
             # after the name: state is field 3, utime and stime are fields 14 and 15 (proc(5))
-            return fields[0] in (b"S", b"D"), (int(fields[11]) + int(fields[12])) / self.TICK
+            asleep = fields[0] in (b"S", b"D")
+            cpu = (int(fields[11]) + int(fields[12])) / self.TICK
         except (OSError, IndexError, ValueError):
             return None
+        if asleep and self._in_selector():
+            asleep = False
+        return asleep, cpu
+
+    def _in_selector(self) -> bool:
+        """Is the thread asleep in epoll_wait — the event loop waiting for work, asyncio's or
+        uvloop's? (time.sleep waits in hrtimer_nanosleep, a blocking socket in its own wait.)
+        Unreadable wchan: not known, so not free."""
+        if self._wchan is None:
+            return False
+        try:
+            with open(self._wchan, "rb") as fh:
+                return b"epoll" in fh.read()
+        except OSError:
+            return False
 
     def look(self) -> None:
         """Count the time since the last look as held if the thread is asleep now."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dia3.judge import LagProbe, Subject, SubjectFrozen, base_env
+from dia3.judge import LagProbe, OwnHold, Subject, SubjectFrozen, base_env
 
 LEARNER = textwrap.dedent('''
     import asyncio, socket
@@ -51,8 +51,10 @@ LEARNER = textwrap.dedent('''
 
 
     async def works_on_the_loop(seconds):
-        end = __import__("time").monotonic() + seconds
-        while __import__("time").monotonic() < end:  # CPU on the loop (what a busy machine stretches)
+        # CPU on the loop: `seconds` of this thread's CPU time, not of the wall clock (on a loaded
+        # machine a wall-clock busy wait gets a fraction of a core, and holds itself less than asked)
+        end = __import__("time").thread_time() + seconds
+        while __import__("time").thread_time() < end:
             pass
 ''')
 
@@ -134,6 +136,30 @@ def test_lag_from_a_moment_counts_a_pending_ping_for_its_part_after_it():
     view = probe.since(11.0)
     assert round(view.blocked, 2) == 1.05 and round(view.worst, 2) == 1.0  # 0.2 s before: gone; 1.5 s: 1.0 after
     assert probe.since(13.0).blocked == 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's word on the thread comes from /proc")
+def test_a_loop_waiting_in_its_selector_holds_nothing(subject):
+    """An idle loop sleeps in epoll_wait: free, however long the judge looks (on a loaded machine a
+    ping waits there until the subject's reader thread gets a core, and the answer until the judge
+    reads it). A loop asleep in time.sleep holds itself all that time."""
+    import threading
+
+    def looked(seconds: float) -> float:
+        hold = OwnHold(subject.proc.pid)
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            threading.Event().wait(0.01)
+            hold.look()
+        return hold.held()
+
+    assert subject.answers(within=0.5)
+    idle = looked(0.5)
+    rid = subject.send("call", name="sleeps_on_the_loop", args=[1.0], kwargs={})
+    threading.Event().wait(0.1)  # (the call reaches the loop)
+    asleep = looked(0.5)
+    subject.wait(rid, timeout=10, what="sleeps_on_the_loop")
+    assert idle < 0.1 and asleep > 0.35, (idle, asleep)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's word on the thread comes from /proc")
