@@ -64,6 +64,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = keep
 
 
+def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> bool | None:
+    """pytest-timeout's signal timer, without its stack dump: the dump writes to pytest's terminal,
+    which the judge runs without (``-p no:terminal``), so a check that ran out of time failed with
+    a bare AssertionError from pytest instead of its lesson (``_timeout_message``). Only in the main
+    thread with the signal method (elsewhere pytest-timeout's own timer)."""
+    import signal
+    import threading
+
+    if settings.method != "signal" or threading.current_thread() is not threading.main_thread():
+        return None
+
+    def expired(signum: int, frame: Any) -> None:
+        pytest.fail(f"Timeout >{settings.timeout:g}s", pytrace=False)
+
+    def cancel() -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+    item.cancel_timeout = cancel  # type: ignore[attr-defined] - pytest-timeout's cancel hook calls it
+    signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, settings.timeout)
+    return True
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "check(id, todo=None): uma verificação do dia3 (id estável e TODOs)")
     config.pluginmanager.register(_PlainReports(), "dia3-plain-reports")
