@@ -299,8 +299,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def demo_url():
+    """`dia3 serve --solution` (the demo of the README), once per worker: test_demo and the guide's
+    blocks only talk to it (each start costs ~3 s of a core: the solution, LangChain, uvicorn)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LANGCHAIN_", "LANGSMITH_"))}
     env.update(PYTHONIOENCODING="utf-8", JWT_SECRET_KEY="segredo-de-teste-" + "x" * 32, DEFAULT_MODEL="gpt-4o-mini")
