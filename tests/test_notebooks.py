@@ -17,7 +17,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import tempfile
 import uuid
 from pathlib import Path
 
@@ -96,8 +95,8 @@ def _with_solutions(path) -> dict:
 @pytest.fixture(scope="module")
 def executed(request, tmp_path_factory) -> dict:
     """The README's nbconvert command, run once on every notebook this run tests (nbconvert takes
-    several; two processes instead of four save its ~2 s of imports twice): {name: the notebook as
-    run, or the error that stopped it}. (The module runs on one xdist worker: conftest.ONE_WORKER.)"""
+    several; one process instead of four saves its ~2 s of imports three times): {name: the notebook
+    as run, or the error that stopped it}. (The module runs on one xdist worker: conftest.ONE_WORKER.)"""
     paths = selected_params(request, "test_runs_top_to_bottom_like_a_learner", "path")
     workdir = tmp_path_factory.mktemp("cadernos")
     # The notebook's folder layout, as in the kit: notebooks/ next to solutions/.
@@ -112,35 +111,15 @@ def executed(request, tmp_path_factory) -> dict:
     assert command[0].endswith("jupyter") and command[1] == "nbconvert" and "--execute" in command
     assert "--allow-errors" not in command
     notebook_arg = next(i for i, a in enumerate(command) if a.endswith(".ipynb"))
-
-    def args(notebooks):
-        return [sys.executable, "-m", "jupyter", *command[1:notebook_arg], *map(str, notebooks), *command[notebook_arg + 1:]]
-
+    args = [sys.executable, "-m", "jupyter", *command[1:notebook_arg], *map(str, copies), *command[notebook_arg + 1:]]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LANGCHAIN_", "LANGSMITH_"))}
     env.update(NO_PROXY="127.0.0.1,localhost", PYTHONIOENCODING="utf-8")
-    # Two processes, two notebooks each (the first and the last in one, the middle two in the other:
-    # the longer ones apart): a notebook waits on purpose (the generators' delays, the model
-    # streaming token by token, its kernel starting), and one process alone left a core idle.
-    halves = [[c for i, c in enumerate(copies) if i % 4 in (0, 3)], [c for i, c in enumerate(copies) if i % 4 in (1, 2)]]
-    logs = []
-    procs = []
-    for half in filter(None, halves):
-        logs.append(tempfile.TemporaryFile())
-        procs.append((half, logs[-1], subprocess.Popen(args(half), cwd=workdir, env=env, stdout=subprocess.DEVNULL,
-                                                       stderr=logs[-1])))
+    proc = subprocess.run(args, cwd=workdir, env=env, capture_output=True, text=True, encoding="utf-8",
+                          timeout=300 * max(1, len(copies)))
     runs = {}
-    for half, log, proc in procs:
-        try:
-            proc.wait(timeout=300 * len(half))
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.seek(0)
-        stderr = log.read().decode("utf-8", "replace")
-        log.close()
-        for copy in half:
-            out = copy.with_name(copy.stem + ".nbconvert.ipynb")
-            runs[copy.name] = _read(out) if out.exists() else f"`{' '.join(command)}` parou em {copy.name}:\n{stderr[-3000:]}"
+    for copy in copies:
+        out = copy.with_name(copy.stem + ".nbconvert.ipynb")
+        runs[copy.name] = _read(out) if out.exists() else f"`{' '.join(command)}` parou em {copy.name}:\n{proc.stderr[-3000:]}"
     return runs
 
 
