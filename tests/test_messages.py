@@ -53,6 +53,7 @@ def test_a_check_that_runs_out_of_time_gets_its_lesson(tmp_path):
     """pytest-timeout's own handler dumps the threads' stacks to pytest's terminal, which the judge
     runs without: the check then failed with a bare AssertionError from pytest's insides."""
     import json
+    import os
     import subprocess
     import sys
 
@@ -62,9 +63,11 @@ def test_a_check_that_runs_out_of_time_gets_its_lesson(tmp_path):
         "import time, pytest\n\n\n@pytest.mark.check('x.lento')\n@pytest.mark.timeout(0.5)\n"
         "def test_lento():\n    time.sleep(5)\n", encoding="utf-8")
     out = tmp_path / "registros.json"
-    subprocess.run([sys.executable, "-m", "pytest", "-p", "dia3.pytest_plugin", "-p", "no:terminal", "-p", "no:cacheprovider",
-                    str(tmp_path / "test_lento.py"), f"--dia3-json={out}", "--rootdir", str(tmp_path)],
-                   cwd=REPO, capture_output=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "dia3.pytest_plugin", "-p", "no:terminal", "-p", "no:cacheprovider",
+                           str(tmp_path / "test_lento.py"), f"--dia3-json={out}", "--rootdir", str(tmp_path)],
+                          cwd=REPO, capture_output=True, text=True, timeout=60,
+                          env={k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")})
+    assert out.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
     (record,) = json.loads(out.read_text(encoding="utf-8"))
     assert not record["passed"] and record["cause"] == "timeout"
     assert "passou do tempo (0,5 s)" in record["message"] and problems(record["message"]) == [], record["message"]
