@@ -235,7 +235,7 @@ def serve(channel: socket.socket, preload: list[str]) -> None:
                 for fd in mine:
                     os.close(fd)
                 owners[pid] = sock
-                sock.sendall((json.dumps({"pid": pid}) + "\n").encode())
+                sock.sendall((json.dumps({"pid": pid, "req": request.get("req")}) + "\n").encode())
             if event.fd in state:
                 state[event.fd][1:] = [buffer, fds]
         reap()
@@ -282,6 +282,15 @@ class Child:
         return self.returncode  # type: ignore[return-value]
 
 
+def _kill(pid: int) -> None:
+    """A subject nobody will use, with what it started (its group: see ``_child``)."""
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 class Zygote:
     """The judge's handle on its zygote: ``spawn`` gives a ``Child``, or None when it cannot."""
 
@@ -301,7 +310,9 @@ class Zygote:
         self.broken = False
         self._children: dict[int, Child] = {}
         self._exits: dict[int, int] = {}
-        self._spawned: list[int] = []
+        self._spawned: dict[int, int] = {}  # request number → the pid the zygote forked for it
+        self._abandoned: set[int] = set()  # requests whose spawn was interrupted: their child is killed
+        self._requests = 0
         self._cond = threading.Condition()
         self._spawn_lock = threading.Lock()
         threading.Thread(target=self._read, name="dia3-zygote", daemon=True).start()
@@ -321,7 +332,11 @@ class Zygote:
                 message = json.loads(line)
                 with self._cond:
                     if "pid" in message:
-                        self._spawned.append(message["pid"])
+                        if message.get("req") in self._abandoned:
+                            self._abandoned.discard(message["req"])
+                            _kill(message["pid"])  # nobody waits for it any more
+                        else:
+                            self._spawned[message.get("req")] = message["pid"]
                     elif "exit" in message:
                         child = self._children.get(message["exit"])
                         if child is not None:
@@ -344,8 +359,15 @@ class Zygote:
             return None
         pipes = [os.pipe() for _ in range(3)]  # (r, w) each; not inheritable
         theirs = [pipes[0][0], pipes[1][1], pipes[2][1]]
-        request = {"cwd": cwd, "env": env, "memory": memory, "uid": uid, "gid": gid}
+        ours = [pipes[0][1], pipes[1][0], pipes[2][0]]
+        # Each request has a number, and the zygote's answer names it: a spawn interrupted while it
+        # waits (a check's time limit is a signal, raised wherever the judge is) must not leave its
+        # pid to the next spawn, which then took the wrong process for its subject (every later
+        # server "refused the connection").
         with self._spawn_lock:
+            self._requests += 1
+            req = self._requests
+            request = {"cwd": cwd, "env": env, "memory": memory, "uid": uid, "gid": gid, "req": req}
             try:
                 socket.send_fds(self.sock, [(json.dumps(request) + "\n").encode()], theirs)
             except OSError:
@@ -354,19 +376,31 @@ class Zygote:
                 for fd in theirs:
                     os.close(fd)
             with self._cond:
-                got = self._cond.wait_for(lambda: self._spawned or self.broken, timeout)
-                if not got or not self._spawned:
+                try:
+                    got = self._cond.wait_for(lambda: req in self._spawned or self.broken, timeout)
+                except BaseException:
+                    self._abandon(req, ours)
+                    raise
+                if not got or req not in self._spawned:
                     self.broken = True
-                    for fd in (pipes[0][1], pipes[1][0], pipes[2][0]):
-                        os.close(fd)
+                    self._abandon(req, ours)
                     return None
-                pid = self._spawned.pop(0)
-                child = Child(pid, os.fdopen(pipes[0][1], "wb"), os.fdopen(pipes[1][0], "rb"),
-                              os.fdopen(pipes[2][0], "rb"))
+                pid = self._spawned.pop(req)
+                child = Child(pid, os.fdopen(ours[0], "wb"), os.fdopen(ours[1], "rb"), os.fdopen(ours[2], "rb"))
                 self._children[pid] = child
                 if pid in self._exits:
                     child._exited(self._exits.pop(pid))
         return child
+
+    def _abandon(self, req: int, ours: list[int]) -> None:
+        """A spawn given up (with ``_cond`` held): its child, forked already or later, is killed."""
+        for fd in ours:
+            os.close(fd)
+        pid = self._spawned.pop(req, None)
+        if pid is None:
+            self._abandoned.add(req)
+        else:
+            _kill(pid)
 
     def alive(self) -> bool:
         return not self.broken and (self.proc is None or self.proc.poll() is None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import psutil
@@ -133,5 +134,40 @@ def test_judges_share_one_zygote_and_each_keeps_its_own_subjects(learner_file, w
     subject = Subject(learner_file, env=base_env()).start()  # the first judge's subjects still come
     try:
         assert psutil.Process(subject.call("where")["pid"]).ppid() == warm.proc.pid
+    finally:
+        subject.kill()
+
+
+def test_a_spawn_interrupted_while_it_waits_leaves_nothing_to_the_next(learner_file, warm):
+    """A check's time limit is a signal, raised wherever the judge is: one that fired while a spawn
+    waited for the zygote (busy importing) left that child's pid to the next spawn, which then took
+    the wrong process for its subject (every later server refused the connection)."""
+    import signal
+
+    class Interrupted(Exception):
+        pass
+
+    def expire(signum, frame):
+        raise Interrupted
+
+    warm.preload(["langchain_openai", "langchain.agents"])  # the zygote is busy: the next fork waits
+    previous = signal.signal(signal.SIGALRM, expire)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        with pytest.raises(Interrupted):
+            Subject(learner_file, env=base_env()).start()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    subject = Subject(learner_file, env=base_env()).start()
+    try:
+        assert subject.call("where")["pid"] == subject.proc.pid  # the process it talks to is the one it holds
+        def forked() -> list[int]:
+            return [c.pid for c in psutil.Process(warm.proc.pid).children() if c.status() != psutil.STATUS_ZOMBIE]
+
+        deadline = time.monotonic() + 5
+        while len(forked()) > 1 and time.monotonic() < deadline:  # the abandoned child is killed when it comes
+            time.sleep(0.05)
+        assert forked() == [subject.proc.pid]
     finally:
         subject.kill()
