@@ -183,13 +183,7 @@ def serve(channel: socket.socket, preload: list[str]) -> None:
         for pid, owner in list(owners.items()):
             if owner is sock:  # its judge is gone: so are the subjects it asked for
                 del owners[pid]
-                # its group (the subject and what it started), and the child itself: one forked a
-                # moment ago may not have made its group yet (setsid), and the group kill misses it
-                for kill in (os.killpg, os.kill):
-                    try:
-                        kill(pid, signal.SIGKILL)
-                    except OSError:
-                        pass
+                _kill(pid)
         sock.close()
 
     listen(channel)
@@ -283,7 +277,8 @@ class Child:
 
 
 def _kill(pid: int) -> None:
-    """A subject nobody will use, with what it started (its group: see ``_child``)."""
+    """A subject nobody will use: its group (the subject and what it started), and the child itself
+    (one forked a moment ago may not have made its group yet with setsid: the group kill misses it)."""
     for kill in (os.killpg, os.kill):
         try:
             kill(pid, signal.SIGKILL)
@@ -369,18 +364,20 @@ class Zygote:
             req = self._requests
             request = {"cwd": cwd, "env": env, "memory": memory, "uid": uid, "gid": gid, "req": req}
             try:
-                socket.send_fds(self.sock, [(json.dumps(request) + "\n").encode()], theirs)
-            except OSError:
-                self.broken = True
-            finally:
-                for fd in theirs:
-                    os.close(fd)
-            with self._cond:
                 try:
+                    socket.send_fds(self.sock, [(json.dumps(request) + "\n").encode()], theirs)
+                except OSError:
+                    self.broken = True
+                finally:
+                    for fd in theirs:
+                        os.close(fd)
+                with self._cond:
                     got = self._cond.wait_for(lambda: req in self._spawned or self.broken, timeout)
-                except BaseException:
+            except BaseException:
+                with self._cond:
                     self._abandon(req, ours)
-                    raise
+                raise
+            with self._cond:
                 if not got or req not in self._spawned:
                     self.broken = True
                     self._abandon(req, ours)
