@@ -79,6 +79,13 @@ def test_a_hanging_generator_fails_its_check_not_the_run(tmp_path):
     assert "sem mandar nada" in by_id["generate.done[/api/generate]"]["message"] or "[DONE]" in by_id["generate.done[/api/generate]"]["message"]
 
 
+def test_only_with_a_case_that_does_not_exist_says_to_check_the_names():
+    """`--only generate.done[/nao-existe]` runs nothing: the report says to look at the names in
+    --only, not that the check "did not run" (and to tell the instructor)."""
+    code, out = check_human("template", "--target", "solutions", "--only", "generate.done[/nao-existe]")
+    assert "confira os nomes em --only" in out and "não rodou" not in out, out
+
+
 def test_a_loop_frozen_by_one_check_does_not_fail_the_next(tmp_path):
     """`while True: pass` in stream_llm freezes the whole server at the first stream; /chat without
     stream never calls stream_llm, so its checks (later in the run) get a fresh subject and pass."""
