@@ -593,13 +593,18 @@ def build_spin_without_await(base: Path) -> Path:
     and so does every stream after it, until the class's time budget ends the submission. The loop
     sleeps instead of spinning: the event loop is just as frozen (the judge counts the loop's own
     hold, asleep or on the CPU), and the class does not burn a core for its whole budget. A loop
-    that spins is judged check by check in test_capstone_checks.py and test_cheats.py."""
+    that spins is judged check by check in test_capstone_checks.py and test_cheats.py.
+
+    Named to come first in the class (the grader takes submissions by name): its lane waits out the
+    budget while the other lane grades the cheap entries, and hostil_ignora_sigterm (which waits out
+    the import's limit) comes up after it. Side by side, the two waits left both lanes asleep and a
+    core idle for ~15 s of the suite."""
     files = solution_files()
     files["template.py"] = files["template.py"].replace("import logging\n", "import logging\nimport time\n", 1).replace(
         "    llm = ChatOpenAI(model=model or DEFAULT_MODEL, streaming=True)\n    # aclosing",
         "    while True:  # espera o modelo \"ficar pronto\" (sem await: o event loop nunca mais roda)\n        time.sleep(0.5)\n"
         "    llm = ChatOpenAI(model=model or DEFAULT_MODEL, streaming=True)\n    # aclosing", 1)
-    return _submission(base, "hostil_laco_sem_await", files)
+    return _submission(base, "_hostil_laco_sem_await", files)
 
 
 def build_bounded_fork(base: Path, children: int = 50) -> Path:

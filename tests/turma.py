@@ -5,8 +5,8 @@ the visible corpus (so it never drifts from them and nothing is copied by hand).
 
 Three correct submissions (one written differently, one delivered as a .zip), five with different
 realistic mistakes, one that hangs forever (a retry loop that swallows even the checks' timeout),
-one with a syntax error, one that calls os._exit at import, and a noisy one that prints 10 MB and
-deletes its own files.
+one with a syntax error, one that calls os._exit at import, a noisy one that prints 10 MB and
+deletes its own files, and one that brings its own checks/ (which say everything passed).
 """
 
 from __future__ import annotations
@@ -41,6 +41,10 @@ os.remove(__file__)  # e apaga o próprio arquivo (só a cópia dele some)
 '''
 
 FUTURE = "from __future__ import annotations\n"
+# The grader takes a class's submissions by name. The one that waits out the import's time limit is
+# named to come first, so that its wait overlaps the other lane's work: last (as "trava_..."), it
+# ended the batch alone, with a core idle for its whole 8 s.
+HUNG = "_trava_para_sempre"
 
 
 def _after_future(code: str) -> str:
@@ -57,11 +61,14 @@ EXPECTED = {
     "correta_3_zip": ("corrigido", "100"),
     **{f"erro_{m}": ("corrigido", "parcial") for m in WITH_MISTAKES},
     # the template's subject hangs or dies at import; the exercises, in subjects of their own, still count
-    "trava_para_sempre": ("nao_importa", "parcial"),
+    HUNG: ("nao_importa", "parcial"),
     "erro_de_sintaxe": ("nao_importa", "parcial"),
     "os_exit_no_import": ("nao_importa", "parcial"),
     "barulhenta": ("corrigido", "parcial"),
+    # an untouched app and a checks/ of its own in which everything passes: the kit's checks grade it
+    "espertinho": ("corrigido", "parcial"),
 }
+OWN_CHECKS = "def test_tudo():\n    assert True\n"
 
 
 def _submission(folder: Path, template: str) -> None:
@@ -85,10 +92,14 @@ def build(dest: Path) -> Path:
     by_id = {m.id: m for m in MISTAKES}
     for mistake in WITH_MISTAKES:
         _submission(dest / f"erro_{mistake}", apply(SOLUTION, by_id[mistake]))
-    _submission(dest / "trava_para_sempre", _after_future(HANG))
+    _submission(dest / HUNG, _after_future(HANG))
     _submission(dest / "erro_de_sintaxe", SOLUTION.replace("def format_sse(", "def format_sse(:", 1))
     _submission(dest / "os_exit_no_import", _after_future("import os\nos._exit(3)\n"))
     _submission(dest / "barulhenta", NOISY)
+    _submission(dest / "espertinho", "from fastapi import FastAPI\napp = FastAPI()\n")
+    (dest / "espertinho" / "checks").mkdir()
+    for step in ("template", "ex01"):
+        (dest / "espertinho" / "checks" / f"test_{step}.py").write_text(OWN_CHECKS, encoding="utf-8")
     return dest
 
 
