@@ -12,7 +12,7 @@ from pathlib import Path
 from dia3.report import bar as _bar
 from dia3.report import by_step as _by_step
 from dia3.report import print_report
-from dia3.runner import available_checks, resolve_names, run_checks
+from dia3.runner import available_checks, only_note, resolve_names, run_checks
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHECKS_DIR = REPO_ROOT / "checks"
@@ -88,6 +88,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(json.dumps(records, ensure_ascii=False, indent=2))
     elif not args.records:
         print_report(records, f"{', '.join(names) if len(names) < 4 else f'{len(names)} passos'} em {target}")
+    note = only_note(args.only, records, names)
+    if note:  # under the report, where the learner is reading; beside the JSON, on stderr
+        print(("\n" + note) if not args.json else note, file=sys.stderr if args.json else sys.stdout)
     return 0 if records and all(r["passed"] for r in records) else 1
 
 

@@ -45,6 +45,7 @@ _process_key = pytest.StashKey[object]()
 _cause_key = pytest.StashKey[str]()
 _setup_seconds = pytest.StashKey[float]()
 _records: list[dict[str, Any]] = []
+_collected: list[str] = []  # every check id (with its case) the last session found, before --dia3-only
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -55,6 +56,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _collected[:] = [check_id(i) for i in items]
     only = config.getoption("dia3_only")
     if not only:
         return
@@ -689,8 +691,14 @@ def records() -> list[dict[str, Any]]:
     return list(_records)
 
 
+def collected() -> list[str]:
+    """Every check id the last session run in this process found, cases included (for --only's note)."""
+    return list(_collected)
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     _records.clear()
+    _collected.clear()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -164,3 +164,35 @@ def complete(records: list[dict], expected: list[str], code: int | str, owed=lam
                 "seconds": 0.0,
             })
     return kept
+
+
+def only_note(only: str | None, records: list[dict], names: list[str]) -> str | None:
+    """What `--only` asked for and nothing answered (a typo, a case that does not exist, a check of
+    another step), said to the learner; None when every name ran. Without it, a mistyped name among
+    good ones vanished without a word."""
+    from difflib import get_close_matches
+
+    from dia3 import pytest_plugin
+    from dia3.grade import load_weights
+
+    ran = {r["id"] for r in records} | {r["id"].split("[")[0] for r in records}
+    missing = [w.strip() for w in (only or "").split(",") if w.strip() and w.strip() not in ran]
+    if not missing:
+        return None
+    weights = load_weights()
+    cases = pytest_plugin.collected()
+    lines = ["Atenção: em --only, estes nomes não correspondem a nenhuma verificação que rodou:"]
+    for word in missing:
+        base, case = word.split("[", 1)[0], "[" in word
+        mine = [c for c in cases if c.startswith(base + "[")]
+        if base in weights and weights[base]["passo"] not in names:
+            why = f"é do passo {weights[base]['passo']}: rode `dia3 check {weights[base]['passo']} --only {word}`"
+        elif base in weights and case:
+            why = f"esse caso não existe; os de {base} são: {', '.join(mine)}" if mine else f"{base} não tem casos"
+        else:
+            close = get_close_matches(base, [c for c, w in weights.items() if w["passo"] in names], n=1)
+            where = ", ".join(names) if len(names) < 4 else "dos passos escolhidos"
+            why = f"você quis dizer {close[0]}?" if close else f"nenhuma verificação de {where} tem esse nome"
+        lines.append(f"  - {word}: {why}")
+    return "\n".join(lines)
+

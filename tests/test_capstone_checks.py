@@ -86,6 +86,20 @@ def test_only_with_a_case_that_does_not_exist_says_to_check_the_names():
     assert "confira os nomes em --only" in out and "não rodou" not in out, out
 
 
+def test_only_says_which_names_ran_nothing_beside_one_that_ran():
+    """A mistyped name, a case that does not exist or a check of another step, beside a good one:
+    the good one runs and the report says what became of each of the others (it said nothing)."""
+    code, out = check_human("template", "--target", "solutions", "--only",
+                            "config.segredo_ausente,generate.done[/nao-existe],generate.dnoe,ex01.count.valores")
+    assert code == 0 and "1/1 verificações passaram" in out, out
+    note = out.split("Atenção: em --only", 1)[1]
+    assert "generate.done[/nao-existe]: esse caso não existe; os de generate.done são: generate.done[/api/generate], " \
+        "generate.done[/chat]" in note, note
+    assert "generate.dnoe: você quis dizer generate.done?" in note, note
+    assert "ex01.count.valores: é do passo ex01_geradores: rode `dia3 check ex01_geradores --only ex01.count.valores`" in note
+    assert "config.segredo_ausente" not in note
+
+
 def test_a_loop_frozen_by_one_check_does_not_fail_the_next(tmp_path):
     """`while True: pass` in stream_llm freezes the whole server at the first stream; /chat without
     stream never calls stream_llm, so its checks (later in the run) get a fresh subject and pass."""
