@@ -176,6 +176,7 @@ class Subject:
         self._ready = threading.Event()
         self.probes: dict[str, Probe] = {}
         self.url: str | None = None
+        self.startup_output = ""  # what the app printed, warned or logged while it started (serve)
         self.pending_observations: list[dict] = []
 
     # -- life --------------------------------------------------------------------------------
@@ -455,6 +456,7 @@ class Subject:
                     raise LearnerError(reply["error"])
                 raise LearnerError({"type": "AttributeError", "message": "o módulo não define `app`"})
             self.url = f"http://127.0.0.1:{port}"
+            self.startup_output = str(reply.get("output", ""))
             return self.url
         raise last or SubjectError("não consegui subir o app")
 

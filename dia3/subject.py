@@ -107,8 +107,12 @@ class Probe:
             return gen()
 
         class Iterable:
-            def __aiter__(self):
+            # an async iterator: anext() on it works before (or without) aiter(), as a learner may
+            # write collect with `await anext(items)`
+            def __init__(self):
                 self.i = 0
+
+            def __aiter__(self):
                 return self
 
             async def __anext__(self):
@@ -472,18 +476,45 @@ class Subject:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", int(m["port"])))
-        config = uvicorn.Config(self.tracked(self.module.app), log_level="critical", lifespan="auto",
+        # no log configuration of uvicorn's: its loggers stay as the learner's code left them, as
+        # under `uvicorn template:app` ("uvicorn.error" logs warnings), and its own records are
+        # left out of the learner's (main, below)
+        config = uvicorn.Config(self.tracked(self.module.app), log_config=None, lifespan="auto",
                                 timeout_graceful_shutdown=1, ws="none")
         self.server = uvicorn.Server(config)
-        task = asyncio.ensure_future(self.server.serve(sockets=[sock]))
-        while not self.server.started and not task.done():
-            await asyncio.sleep(0.005)
+
+        async def serve() -> None:
+            try:
+                await self.server.serve(sockets=[sock])
+            except SystemExit:  # uvicorn's answer to a failed startup (sys.exit(3)): not this process's end
+                pass
+
+        # what the app prints, warns or logs while it starts (a lifespan that reads the settings),
+        # kept like what its import printed (dia3.loader)
+        import contextlib
+        import io
+        import logging
+        import warnings
+
+        buffer = io.StringIO()
+        handler = logging.StreamHandler(buffer)
+        logging.getLogger().addHandler(handler)
+        try:
+            with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(buffer), \
+                    contextlib.redirect_stderr(buffer):
+                warnings.simplefilter("always")
+                task = asyncio.ensure_future(serve())
+                while not self.server.started and not task.done():
+                    await asyncio.sleep(0.005)
+        finally:
+            logging.getLogger().removeHandler(handler)
+        output = buffer.getvalue() + "".join(f"{w.category.__name__}: {w.message}\n" for w in caught)
         if task.done():  # the app refused to start (lifespan error, ...)
             exc = task.exception() if not task.cancelled() else None
             if exc is None and isinstance(self.lifespan_error, BaseException):
                 exc = self.lifespan_error
             return {"served": False, "error": describe(exc, self.learner_file) if exc else None}
-        return {"served": True}
+        return {"served": True, "output": output[-20000:]}
 
     lifespan_error: BaseException | None = None
 
@@ -600,23 +631,31 @@ def main() -> None:
     config = json.loads(sys.stdin.readline())
     subject = Subject(channel, config)
     # What the subject itself needs, before the guard (uvicorn and starlette come only to serve an app).
+    import importlib.util
     import logging
 
     import dia3.loader  # noqa: F401
 
-    class Recorder(logging.Handler):
+    # Every logger the learner may log with, not only the ones that reach the root: "uvicorn.error"
+    # (so errors show in uvicorn's console) or a logger of its own with propagate=False are right
+    # too, and a handler on the root never saw them. What uvicorn logs itself is not the learner's,
+    # and is not printed either (the judge served it with its logs off before).
+    handle = logging.Logger.handle
+    server_code = os.path.dirname(importlib.util.find_spec("uvicorn").origin or "") + os.sep
+
+    def recorded(self: logging.Logger, record: logging.LogRecord) -> Any:
         """What the learner's server logged (warning or worse): did it record the failure?"""
+        if record.levelno >= logging.WARNING and len(subject.logs) < 200 and not record.pathname.startswith(server_code):
+            try:
+                message = record.getMessage()
+            except Exception:  # noqa: BLE001 - a bad format string is still a log line
+                message = str(record.msg)
+            subject.logs.append({"level": record.levelname, "logger": record.name,
+                                 "message": message[:MAX_TEXT], "exc": record.exc_info is not None})
+        return handle(self, record)
 
-        def emit(self, record: logging.LogRecord) -> None:
-            if len(subject.logs) < 200:
-                try:
-                    message = record.getMessage()
-                except Exception:  # noqa: BLE001 - a bad format string is still a log line
-                    message = str(record.msg)
-                subject.logs.append({"level": record.levelname, "logger": record.name,
-                                     "message": message[:MAX_TEXT], "exc": record.exc_info is not None})
-
-    logging.getLogger().addHandler(Recorder(logging.WARNING))
+    logging.Logger.handle = recorded  # type: ignore[method-assign]
+    logging.getLogger("uvicorn.error").addFilter(lambda record: not record.pathname.startswith(server_code))
     watch_tasks(subject)
     install_guard(config.get("deny", []), config.get("allow", []), bool(config.get("strict")))
     sys.path[:] = [p for p in sys.path if p and os.path.realpath(p) not in {os.path.realpath(d) for d in config.get("deny", [])}]

@@ -602,13 +602,58 @@ ALTERNATIVES += [
 # group's styles one by one to say which one the checks refuse.
 # ---------------------------------------------------------------------------------------------
 
+ALTERNATIVES += [
+    # Round 8: written by a reviewer with fresh eyes (each one was failed by the checks until then)
+    Variant("logger_do_uvicorn", "loga no logger do uvicorn (\"uvicorn.error\"), para o erro sair no console dele",
+            [('logger = logging.getLogger("dia3.app")\n', 'logger = logging.getLogger("uvicorn.error")\n')], today="ok"),
+    Variant("logger_sem_propagar", "logger com handler próprio e propagate = False (sem linhas repetidas no console)",
+            [('logger = logging.getLogger("dia3.app")\n', 'logger = logging.getLogger("dia3.app")\n'
+              '_handler = logging.StreamHandler()\n'
+              '_handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))\n'
+              'logger.addHandler(_handler)\n'
+              'logger.propagate = False\n')], today="ok"),
+    Variant("segredo_no_lifespan", "JWT_SECRET_KEY lida e conferida quando o servidor sobe (lifespan), não na importação",
+            [("""JWT_SECRET_KEY = os.getenv("JWT_SECRET_KEY") or ""
+if not JWT_SECRET_KEY:
+    JWT_SECRET_KEY = secrets.token_urlsafe(48)
+    warnings.warn(""", """JWT_SECRET_KEY = ""  # lida quando o servidor sobe (lifespan, abaixo)
+
+
+def _read_secret() -> str:
+  secret = os.getenv("JWT_SECRET_KEY") or ""
+  if not secret:
+    secret = secrets.token_urlsafe(48)
+    warnings.warn("""),
+             ("""elif len(JWT_SECRET_KEY) < 32:
+    raise RuntimeError(
+        f"JWT_SECRET_KEY tem {len(JWT_SECRET_KEY)} caracteres""", """  elif len(secret) < 32:
+    raise RuntimeError(
+        f"JWT_SECRET_KEY tem {len(secret)} caracteres"""),
+             ("""        "python -c \\"import secrets; print(secrets.token_urlsafe(48))\\""
+    )
+### END SOLUTION""", """        "python -c \\"import secrets; print(secrets.token_urlsafe(48))\\""
+    )
+  return secret
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI):
+    global JWT_SECRET_KEY
+    JWT_SECRET_KEY = _read_secret()
+    yield
+### END SOLUTION"""),
+             ('app = FastAPI(title="Dia 3 — Streaming + LLM")\n', 'app = FastAPI(title="Dia 3 — Streaming + LLM", lifespan=lifespan)\n')],
+            extra_imports=["contextlib"], today="ok"),
+]
+
+
 TOGETHER = [
     ("astream_sem_aclosing", "fastapi_eventsourceresponse", "chat_ainvoke_streaming_true", "login_bcrypt_em_thread"),
     ("aclose_manual", "sse_starlette_crlf_ping", "chat_junta_o_astream", "login_senha_longa_truncada"),
     ("task_produtora_cancelada", "erro_antes_502", "api_router"),
-    ("task_produtora_esperada", "gerador_em_classe", "annotated_depends"),
-    ("asyncio_timeout", "polling_is_disconnected"),
-    ("chunk_text_e_rota_def", "yield_bytes"),  # (the native SSE routes above do not call sse_events)
+    ("task_produtora_esperada", "gerador_em_classe", "annotated_depends", "segredo_no_lifespan"),
+    ("asyncio_timeout", "polling_is_disconnected", "logger_do_uvicorn"),
+    ("chunk_text_e_rota_def", "yield_bytes", "logger_sem_propagar"),  # (the native SSE routes above do not call sse_events)
 ]
 
 

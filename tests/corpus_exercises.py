@@ -249,6 +249,11 @@ _EX03_BODY = (
 
 # Correct solutions written differently: every check of their step must pass.
 ALTERNATIVES = [
+    ExMistake("ex01_geradores", "collect_com_anext", "collect com await anext(items) até StopAsyncIteration, sem async for",
+              [("    async for item in items:\n        result.append(item)\n    return result\n",
+                "    while True:\n        try:\n            result.append(await anext(items))\n"
+                "        except StopAsyncIteration:\n            return result\n")],
+              "", ""),
     ExMistake("ex02_formato_sse", "crlf_e_if_id", "CRLF em tudo, e nenhuma linha id: para um id vazio",
               [('        head += f"event: {event}\\n"\n    if id is not None:\n        head += f"id: {id}\\n"\n',
                 '        head += f"event: {event}\\r\\n"\n    if id:\n        head += f"id: {id}\\r\\n"\n'),
