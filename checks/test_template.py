@@ -232,8 +232,28 @@ def test_login_returns_bearer_token(api, app_server):
             hint="devolva um dict com essas duas chaves.",
             section="5.2",
         )
+    token = body["access_token"]
+    if token.lower().startswith("bearer "):
+        fail(
+            "POST /login: o access_token veio com o prefixo \"Bearer \".",
+            expected='{"access_token": "<só o jwt>", "token_type": "bearer"}',
+            got=short(token, 60),
+            hint='o cliente é quem escreve "Authorization: Bearer <token>"; o "bearer" da resposta vai só em token_type.',
+            section="5.2",
+        )
     try:
-        claims = jwt.decode(body["access_token"], api.secret, algorithms=["HS256"])
+        claims = jwt.decode(token, api.secret, algorithms=["HS256"])
+    except jwt.ExpiredSignatureError:
+        born = jwt.decode(token, api.secret, algorithms=["HS256"], options={"verify_exp": False})
+        late = f"{(datetime.now(timezone.utc).timestamp() - float(born.get('exp', 0))) / 3600:.1f}".replace(".", ",")
+        fail(
+            "POST /login: o token já nasce expirado.",
+            expected=f"exp daqui a {CHECK_EXPIRE_MINUTES} minutos",
+            got=f"exp {late} h no passado (o relógio desta verificação é o do Brasil, UTC-3)",
+            hint="use datetime.now(timezone.utc): datetime.now() sem fuso é a hora local, e o jose a lê como UTC "
+            "(no Brasil, 3 h no passado).",
+            section="5.2",
+        )
     except Exception as exc:  # noqa: BLE001
         fail(
             "POST /login: o token não é um JWT HS256 assinado com JWT_SECRET_KEY.",

@@ -52,14 +52,20 @@ def around_first_difference(expected: Any, got: Any, width: int = 70) -> tuple[s
 
 def fail(summary: str, *, expected: str, got: str, hint: str, section: str) -> None:
     """Fail the current check with a pt-BR message: what, expected, got, hint, where to read."""
-    pytest.fail(
-        f"{summary}\n"
-        f"  Esperado: {expected}\n"
-        f"  Recebido: {got}\n"
-        f"  Dica: {hint}\n"
-        f"  Leia: {ref(section)}",
-        pytrace=False,
-    )
+    try:
+        pytest.fail(
+            f"{summary}\n"
+            f"  Esperado: {expected}\n"
+            f"  Recebido: {got}\n"
+            f"  Dica: {hint}\n"
+            f"  Leia: {ref(section)}",
+            pytrace=False,
+        )
+    except pytest.fail.Exception as verdict:
+        # failed inside an `except` (a library refused what the learner's code made): the lesson is
+        # the message, not that library's English exception chained under it
+        verdict.__suppress_context__ = True
+        raise
 
 
 # ---------------------------------------------------------------------------------------------

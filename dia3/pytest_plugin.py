@@ -187,6 +187,10 @@ def check_env(mock: MockLLM) -> dict[str, str]:
         "NO_PROXY": "127.0.0.1,localhost",
         "LANGCHAIN_TRACING_V2": "false",
         "LANGSMITH_TRACING": "false",
+        # the learners' clock: Brazil's, UTC-3 (a POSIX rule, so no tz database is needed). A token
+        # made with a naive datetime.now() (local time, which python-jose reads as UTC) is then born
+        # expired, as on their machines, instead of passing on a grader that runs in UTC
+        "TZ": "<-03>3",
     }
     yield env  # given to each subject process; the judge's own environment is left alone
 

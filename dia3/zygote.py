@@ -27,6 +27,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,7 @@ def _child(fds: list[int], request: dict, channel: socket.socket) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        time.tzset()  # the C library's clock follows the new TZ (a fork keeps the zygote's)
         sys.path[0] = request["cwd"]  # as `python -m` from that folder would have it
         if request.get("memory"):
             import resource

@@ -602,6 +602,19 @@ ALTERNATIVES += [
 # group's styles one by one to say which one the checks refuse.
 # ---------------------------------------------------------------------------------------------
 
+MISTAKES += [
+    # Round 8: written by a reviewer with fresh eyes
+    Variant("exp_hora_local", "exp com datetime.now() sem fuso: a hora local, que o jose lê como UTC",
+            [("    expire = datetime.now(timezone.utc) + timedelta(minutes=minutes)\n",
+              "    expire = datetime.now() + timedelta(minutes=minutes)\n")],
+            "login.ok", "já nasce expirado", today="passa (o corretor roda em UTC)"),
+    Variant("token_com_bearer", "o access_token devolvido já com o prefixo \"Bearer \"",
+            [('    return {"access_token": create_access_token(body.username), "token_type": "bearer"}',
+              '    return {"access_token": f"Bearer {create_access_token(body.username)}", "token_type": "bearer"}')],
+            "login.ok", "prefixo", today="pega, com a dica do segredo e do HS256 e o erro do jose em inglês"),
+]
+
+
 ALTERNATIVES += [
     # Round 8: written by a reviewer with fresh eyes (each one was failed by the checks until then)
     Variant("logger_do_uvicorn", "loga no logger do uvicorn (\"uvicorn.error\"), para o erro sair no console dele",

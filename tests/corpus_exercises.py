@@ -135,6 +135,10 @@ MISTAKES = [
       [("        yield piece\n", "        yield piece.strip()\n")],
       "ex04.fake_tokens", "não volta igual"),
     # ex05 — JWT
+    M("ex05_jwt", "exp_hora_local", "exp com datetime.now() sem fuso: a hora local, que o jose lê como UTC",
+      [("    expire = datetime.now(timezone.utc) + timedelta(minutes=ACCESS_TOKEN_EXPIRE_MINUTES)\n    return",
+        "    expire = datetime.now() + timedelta(minutes=ACCESS_TOKEN_EXPIRE_MINUTES)\n    return")],
+      "ex05.create_access_token", "daqui a -", today="passa (o corretor roda em UTC)"),
     M("ex05_jwt", "sem_require_exp", "token sem exp aceito (vale para sempre)",
       [(', options={"require_exp": True, "require_sub": True}', ', options={"require_sub": True}')],
       "ex05.rejeita", "require_exp"),
