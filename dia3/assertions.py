@@ -127,6 +127,16 @@ def expect_stream_text(result: StreamResult, expected: str, *, where: str, secti
             "(prompt ou modelo passados errado?).",
             section="3.3",
         )
+    dones = [i for i, e in enumerate(result.events) if e.event == "message" and e.data == "[DONE]"]
+    if len(dones) > 1 or (dones and dones[0] != len(result.events) - 1 and result.events[-1].event == "message"):
+        fail(
+            f"{where}: o [DONE] não veio uma vez só, no fim: {len(dones)} [DONE] em {len(result.events)} eventos.",
+            expected="os tokens e, depois deles, um único 'data: [DONE]'",
+            got=short(" | ".join(e.data for e in result.events[:8]), 160),
+            hint="o yield do [DONE] vai depois do laço, não dentro dele: um cliente para no primeiro [DONE] "
+            "e perde o resto da resposta.",
+            section="3.3",
+        )
     text = result.text
     data = result.data
     if data == expected:

@@ -612,6 +612,9 @@ MISTAKES += [
             [('    return {"access_token": create_access_token(body.username), "token_type": "bearer"}',
               '    return {"access_token": f"Bearer {create_access_token(body.username)}", "token_type": "bearer"}')],
             "login.ok", "prefixo", today="pega, com a dica do segredo e do HS256 e o erro do jose em inglês"),
+    Variant("done_no_laco", "o yield do [DONE] dentro do laço: um [DONE] depois de cada token",
+            [(SSE_YIELD + "    except Exception:", SSE_YIELD + '            yield format_sse("[DONE]")\n    except Exception:')],
+            "generate.enquadramento", "uma vez só", today="pega:generate.done (o enquadramento passava)"),
 ]
 
 
