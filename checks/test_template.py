@@ -484,6 +484,16 @@ def test_model_and_prompt_reach_the_llm(api, mock, route):
                 hint="passe body.prompt adiante sem alterar: HumanMessage(content=prompt).",
                 section="5.3",
             )
+        users = [m for m in req.messages if m.get("role") == "user"]
+        if len(users) != 1:  # (a second request of this check: a history kept between requests shows)
+            fail(
+                f"POST {route}: o modelo recebeu {len(users)} mensagens de usuário, não só o prompt deste pedido.",
+                expected="uma mensagem de usuário: o prompt do pedido",
+                got=short(" | ".join(str(m.get("content")) for m in users), 160),
+                hint="cada pedido é independente: monte a lista de mensagens dentro de stream_llm. Uma lista "
+                "global junta os prompts de todos os usuários (e manda o texto de um para o modelo do outro).",
+                section="5.3",
+            )
         if req.model != expected_model:
             fail(
                 f"POST {route}: o modelo usado não é o esperado"

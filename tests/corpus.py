@@ -612,6 +612,12 @@ MISTAKES += [
             [('    return {"access_token": create_access_token(body.username), "token_type": "bearer"}',
               '    return {"access_token": f"Bearer {create_access_token(body.username)}", "token_type": "bearer"}')],
             "login.ok", "prefixo", today="pega, com a dica do segredo e do HS256 e o erro do jose em inglês"),
+    Variant("historico_global", "uma lista global de mensagens: o modelo recebe os prompts de todos os pedidos",
+            [('logger = logging.getLogger("dia3.app")\n', 'logger = logging.getLogger("dia3.app")\nHISTORICO: list = []  # memória da conversa\n'),
+             ("    async with aclosing(llm.astream([HumanMessage(content=prompt)])) as chunks:\n",
+              "    HISTORICO.append(HumanMessage(content=prompt))\n"
+              "    async with aclosing(llm.astream(list(HISTORICO))) as chunks:\n")],
+            "generate.modelo_e_prompt", "mensagens de usuário", today="passa (o mock lê só a última mensagem)"),
     Variant("done_no_laco", "o yield do [DONE] dentro do laço: um [DONE] depois de cada token",
             [(SSE_YIELD + "    except Exception:", SSE_YIELD + '            yield format_sse("[DONE]")\n    except Exception:')],
             "generate.enquadramento", "uma vez só", today="pega:generate.done (o enquadramento passava)"),
