@@ -382,21 +382,37 @@ def test_auth_rejects(api, mock, case, route):
 
 @pytest.mark.check("auth.resposta_unica", todo=2)
 def test_auth_401_body_is_the_same_for_every_reason(api):
-    bodies = {}
+    bodies, challenges = {}, {}
     for case, spec in auth_cases(api).items():
         resp = api.post("/api/generate", {"prompt": PROMPT}, headers=spec["headers"], params=spec.get("params"))
         expect_status(resp, 401, what=f"POST /api/generate com credencial inválida ({case.replace('_', ' ')})",
                       hint=AUTH_HINTS[case], section="5.2")
         bodies[case] = resp.text
+        challenges[case] = resp.headers.get("www-authenticate", "")
     if len(set(bodies.values())) != 1:
         distinct = {}
         for case, body in bodies.items():
             distinct.setdefault(body, case)
+        fastapi_own = "Not authenticated" in "".join(distinct)  # HTTPBearer() answering before the learner's code
         fail(
             "Os 401 explicam o motivo da rejeição (e o motivo vaza).",
             expected="o mesmo corpo 401 para todo token rejeitado",
             got="; ".join(f"{case} → {short(body, 90)}" for body, case in list(distinct.items())[:3]),
-            hint="não repasse str(exc) (ex.: 'Signature has expired'); use uma HTTPException fixa.",
+            hint="o 'Not authenticated' é a resposta do próprio HTTPBearer quando falta o cabeçalho: crie-o com "
+            "HTTPBearer(auto_error=False) e recuse você mesmo, com a mesma HTTPException dos outros casos."
+            if fastapi_own else "não repasse str(exc) (ex.: 'Signature has expired'); use uma HTTPException fixa.",
+            section="5.2",
+        )
+    if len(set(challenges.values())) != 1 and any("error" in value.lower() for value in challenges.values()):
+        distinct = {}
+        for case, value in challenges.items():
+            distinct.setdefault(value, case)
+        fail(
+            "Os 401 explicam o motivo da rejeição no cabeçalho WWW-Authenticate (e o motivo vaza).",
+            expected="o mesmo WWW-Authenticate para todo token rejeitado (ex.: Bearer)",
+            got="; ".join(f"{case} → {short(value or '(nenhum)', 90)}" for value, case in list(distinct.items())[:3]),
+            hint='nada de error="invalid_token", error_description="token expirado" por caso: o mesmo 401 inteiro, '
+            "corpo e cabeçalhos, para toda rejeição.",
             section="5.2",
         )
 

@@ -618,6 +618,17 @@ MISTAKES += [
               "    HISTORICO.append(HumanMessage(content=prompt))\n"
               "    async with aclosing(llm.astream(list(HISTORICO))) as chunks:\n")],
             "generate.modelo_e_prompt", "mensagens de usuário", today="passa (o mock lê só a última mensagem)"),
+    Variant("motivo_no_cabecalho", "o 401 do token expirado diz o motivo no WWW-Authenticate (o corpo é o mesmo)",
+            [("from jose import JWTError, jwt\n", "from jose import ExpiredSignatureError, JWTError, jwt\n"),
+             ("    except JWTError:\n        raise CREDENTIALS_ERROR from None\n",
+              "    except ExpiredSignatureError:  # o front-end precisa saber que é hora de renovar\n"
+              "        raise HTTPException(status_code=401, detail=CREDENTIALS_ERROR.detail, headers={\"WWW-Authenticate\": "
+              "'Bearer error=\"invalid_token\", error_description=\"token expirado\"'}) from None\n"
+              "    except JWTError:\n        raise CREDENTIALS_ERROR from None\n")],
+            "auth.resposta_unica", "WWW-Authenticate", today="passa (só os corpos eram comparados)"),
+    Variant("httpbearer_auto_error", "HTTPBearer() com auto_error: sem cabeçalho, o 401 é o do FastAPI",
+            [("bearer_scheme = HTTPBearer(auto_error=False)\n", "bearer_scheme = HTTPBearer()\n")],
+            "auth.resposta_unica", "auto_error=False", today="pega, com a dica de não repassar str(exc)"),
     Variant("done_no_laco", "o yield do [DONE] dentro do laço: um [DONE] depois de cada token",
             [(SSE_YIELD + "    except Exception:", SSE_YIELD + '            yield format_sse("[DONE]")\n    except Exception:')],
             "generate.enquadramento", "uma vez só", today="pega:generate.done (o enquadramento passava)"),
