@@ -19,7 +19,8 @@ pytestmark = pytest.mark.timeout(15)
 # answer waits for nothing. Drawn per run (a hard-coded sleep cannot match it), and far from
 # uvicorn's own 0.1 s tick (the clock fires sleeps of 40–100 % of it).
 ATRASO = round(random.uniform(0.3, 0.45), 3)
-TEXT = "Olá, SSE!\nCada  palavra chega sozinha 🚀"
+# spaces at both ends and two in a row: "the text comes back exactly" is about every one of them
+TEXT = " Olá, SSE!\nCada  palavra chega sozinha 🚀 "
 
 
 @pytest.mark.check("ex04.fake_tokens", todo=1)
@@ -57,6 +58,12 @@ def _headers_ok(result) -> None:
     if "no-cache" not in cache and "no-store" not in cache:
         fail("POST /eco: falta o Cache-Control.", expected="Cache-Control: no-cache", got=repr(cache or "(nenhum)"),
              hint="passe headers=SSE_HEADERS no StreamingResponse.", section="3.4")
+    buffering = result.headers.get("x-accel-buffering", "").lower()
+    if buffering != "no":
+        fail("POST /eco: falta o X-Accel-Buffering.", expected="X-Accel-Buffering: no",
+             got=repr(buffering or "(nenhum)"),
+             hint="passe headers=SSE_HEADERS no StreamingResponse: sem esse cabeçalho, um proxy como o nginx "
+             "guarda a resposta inteira e o cliente recebe tudo de uma vez no fim.", section="3.4")
 
 
 @pytest.mark.check("ex04.eco.cabecalhos", todo=3)

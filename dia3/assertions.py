@@ -25,6 +25,9 @@ LEAK_PATTERNS = [
     (re.compile(r"\b(?:openai|langchain_openai)\.\w+"), "o nome de uma exceção da biblioteca"),
     (re.compile(r"\b\w*(?:APIConnectionError|InternalServerError|APIStatusError|APIError|RemoteProtocolError)\b"),
      "o nome de uma exceção da biblioteca"),
+    # any exception class's name (OpenAIConnectionError, TimeoutError, ValueError...): a Portuguese
+    # message for the client never has one
+    (re.compile(r"\b[A-Z][A-Za-z0-9]*(?:Error|Exception)\b"), "o nome de uma exceção"),
     (re.compile(r"Error code: \d{3}"), "o texto da exceção do cliente da OpenAI"),
     (re.compile(r"Connection error\."), "o texto da exceção do cliente da OpenAI"),
     (re.compile(r"falha simulada do provedor"), "a mensagem de erro interna do provedor"),
