@@ -574,14 +574,15 @@ def test_first_event_arrives_before_model_finishes(api, mock, route):
 
 
 @pytest.mark.check("generate.cancela_no_disconnect", todo=(3, 4, 5))
-def test_client_disconnect_cancels_the_model(api, mock, app_server):
+@pytest.mark.parametrize("route", ROUTES)  # /chat with stream may take a path of its own
+def test_client_disconnect_cancels_the_model(api, mock, app_server, route):
     mock.set_scenario(Scenario(hold_after=3))
     # The client leaves once the 3 tokens before the hold have arrived, so the app is waiting on the
     # held model, not in the middle of a chunk. (Leaving earlier races Python 3.11's asyncio.wait_for,
     # which LangChain's astream uses: a cancel that lands just as a chunk arrives is lost, and a task
     # cancelled once, the way §4.2 teaches, then reads on. Which of the two happened is luck.)
-    result = api.stream("/api/generate", {"prompt": PROMPT}, until=lambda events: len(events) >= 3, read_timeout=4)
-    expect_sse_response(result, where="POST /api/generate")
+    result = api.stream(route, stream_body(route), until=lambda events: len(events) >= 3, read_timeout=4)
+    expect_sse_response(result, where=f"POST {route}")
     # The connection is closed now. The mock is holding the model's stream: it ends "cancelled" if
     # the app closes the upstream request, and stays open (held) if it does not.
     cancelled = lambda reqs: bool(reqs) and reqs[-1].status == "cancelled"  # noqa: E731
@@ -597,14 +598,14 @@ def test_client_disconnect_cancels_the_model(api, mock, app_server):
     if not settled:
         status = mock.requests[-1].status if mock.requests else "sem chamada"
         fail(
-            "POST /api/generate: o cliente desconectou, mas o pedido ao modelo continuou aberto.",
+            f"POST {route}: o cliente desconectou, mas o pedido ao modelo continuou aberto.",
             expected="a chamada ao LLM cancelada em até 5 s após o cliente fechar a conexão",
             got=f"estado da chamada ao modelo: {status}",
             hint="itere o llm.astream dentro do próprio gerador da resposta; se criar uma task "
             "(asyncio.create_task) para ler o modelo, cancele-a num finally.",
             section="4.2",
         )
-    expect_cancellation_propagated(app_server.subject, where="POST /api/generate com o cliente saindo no meio")
+    expect_cancellation_propagated(app_server.subject, where=f"POST {route} com o cliente saindo no meio")
 
 
 @pytest.mark.check("generate.event_loop_livre", todo=(3, 4))

@@ -629,6 +629,26 @@ MISTAKES += [
     Variant("httpbearer_auto_error", "HTTPBearer() com auto_error: sem cabeçalho, o 401 é o do FastAPI",
             [("bearer_scheme = HTTPBearer(auto_error=False)\n", "bearer_scheme = HTTPBearer()\n")],
             "auth.resposta_unica", "auto_error=False", today="pega, com a dica de não repassar str(exc)"),
+    Variant("chat_stream_task_solta", "/chat com stream lê o modelo numa task que ninguém cancela (o /api/generate está certo)",
+            [(CHAT_STREAM_BRANCH, """    if body.stream:
+        fila: asyncio.Queue = asyncio.Queue()
+
+        async def produtor() -> None:  # lê o modelo em segundo plano
+            try:
+                async for ev in sse_events(body.prompt, body.model):
+                    await fila.put(ev)
+            finally:
+                await fila.put(None)
+
+        asyncio.create_task(produtor())
+
+        async def eventos():
+            while (ev := await fila.get()) is not None:
+                yield ev
+
+        return StreamingResponse(eventos(), media_type="text/event-stream", headers=SSE_HEADERS)
+""")], "generate.cancela_no_disconnect", "continuou aberto", extra_imports=["asyncio"],
+            today="passa (o cancelamento só era conferido no /api/generate)"),
     Variant("done_no_laco", "o yield do [DONE] dentro do laço: um [DONE] depois de cada token",
             [(SSE_YIELD + "    except Exception:", SSE_YIELD + '            yield format_sse("[DONE]")\n    except Exception:')],
             "generate.enquadramento", "uma vez só", today="pega:generate.done (o enquadramento passava)"),
