@@ -463,8 +463,16 @@ def test_stream_ends_with_one_done(api, mock, route):
 def test_no_empty_events(api, mock, route):
     result = _ask(api, mock, route)
     expect_sse_response(result, where=f"POST {route}")
+    if not result.events:
+        fail(
+            f"POST {route}: o stream não entregou nenhum evento.",
+            expected="um evento 'data: ...' por token do modelo, e o [DONE]",
+            got=f"status {result.status}, corpo {short(result.text, 160)}" + (f"; {result.error}" if result.error else ""),
+            hint="confira o gerador da resposta: ele faz yield de format_sse(token) para cada token?",
+            section="5.4",
+        )
     empty = [i for i, e in enumerate(result.events) if e.data == ""]
-    if empty or not result.events:
+    if empty:
         fail(
             f"POST {route}: há eventos com data vazio.",
             expected="só eventos com texto (pule chunks com content == '')",
@@ -666,6 +674,23 @@ def test_concurrent_streams_do_not_wait_for_each_other(api, mock):
         )
 
 
+def _error_then_done(events) -> bool:
+    """An 'event: error' sent, and a [DONE] after it: the `return` after the error event is missing."""
+    first_error = next((i for i, e in enumerate(events) if e.event == "error"), None)
+    return first_error is not None and any(e.data == "[DONE]" for e in events[first_error:])
+
+
+def _said_done_after_the_error(route: str, events, when: str) -> None:
+    if _error_then_done(events):
+        fail(
+            f"POST {route}: o modelo falhou {when}, o stream mandou o 'event: error' e depois um [DONE].",
+            expected="o 'event: error' como último evento, sem [DONE]",
+            got=f"últimos eventos: {[(e.event, short(e.data, 30)) for e in events[-3:]]}",
+            hint="[DONE] diz 'terminou bem': depois de mandar o evento de erro, `return` (o gerador acaba ali).",
+            section="3.3",
+        )
+
+
 @pytest.mark.check("generate.erro_antes_do_primeiro_token", todo=(3, 4, 5))
 @pytest.mark.parametrize("route", ROUTES)
 def test_upstream_error_before_first_token(api, mock, check_env, app_server, route):
@@ -673,6 +698,7 @@ def test_upstream_error_before_first_token(api, mock, check_env, app_server, rou
     result = api.stream(route, stream_body(route))
     expect_no_leak(result.text, [check_env["OPENAI_API_KEY"], check_env["JWT_SECRET_KEY"]], where=f"POST {route} com o modelo fora do ar")
     if result.status == 200:
+        _said_done_after_the_error(route, result.events, "antes do primeiro token")
         if result.media_type != "text/event-stream" or not result.events or result.events[-1].event != "error" or any(e.data == "[DONE]" for e in result.events):
             fail(
                 f"POST {route}: o modelo falhou antes do primeiro token e o cliente não ficou sabendo.",
@@ -702,6 +728,7 @@ def test_upstream_error_mid_stream(api, mock, check_env, app_server, route):
     expect_sse_response(result, where=f"POST {route} com a conexão do modelo caindo no meio")
     expect_no_leak(result.text, [check_env["OPENAI_API_KEY"], check_env["JWT_SECRET_KEY"]], where=f"POST {route} com o modelo caindo no meio")
     events = result.events
+    _said_done_after_the_error(route, events, "no meio")
     if not events or events[-1].event != "error" or any(e.data == "[DONE]" for e in events):
         fail(
             f"POST {route}: a conexão com o modelo caiu no meio e o stream não avisou o erro.",

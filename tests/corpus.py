@@ -649,6 +649,9 @@ MISTAKES += [
         return StreamingResponse(eventos(), media_type="text/event-stream", headers=SSE_HEADERS)
 """)], "generate.cancela_no_disconnect", "continuou aberto", extra_imports=["asyncio"],
             today="passa (o cancelamento só era conferido no /api/generate)"),
+    Variant("erro_sem_return", "manda o event: error e segue: o [DONE] vem depois dele",
+            [(ERROR_BRANCH, '        yield format_sse(ERROR_MESSAGE, event="error")\n')],
+            "generate.erro_no_meio_do_stream", "e depois um [DONE]", today="pega, dizendo que o stream não avisou o erro"),
     Variant("done_no_laco", "o yield do [DONE] dentro do laço: um [DONE] depois de cada token",
             [(SSE_YIELD + "    except Exception:", SSE_YIELD + '            yield format_sse("[DONE]")\n    except Exception:')],
             "generate.enquadramento", "uma vez só", today="pega:generate.done (o enquadramento passava)"),
