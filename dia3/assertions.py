@@ -239,7 +239,8 @@ AUTH_HINTS = {
     "sem_header": "sem Authorization, get_current_user deve levantar 401.",
     "esquema_basic": "só aceite o esquema Bearer.",
     "lixo": "um token malformado levanta JWTError: capture e responda 401.",
-    "expirado": "jwt.decode já rejeita exp no passado; não capture isso como sucesso.",
+    "expirado": "jwt.decode já rejeita exp no passado: não capture isso como sucesso, nem afrouxe com options (leeway, "
+                "verify_exp: False).",
     "outra_chave": "valide a assinatura com JWT_SECRET_KEY.",
     "alg_none": 'fixe o algoritmo: jwt.decode(..., algorithms=["HS256"]).',
     "sem_exp": 'python-jose aceita token sem exp a menos que você peça: options={"require_exp": True}.',
