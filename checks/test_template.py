@@ -324,6 +324,21 @@ def test_login_rejects_bad_credentials_uniformly(api):
             hint="respostas diferentes contam a um atacante quais usuários existem.",
             section="5.2",
         )
+    # A wrong password checked with bcrypt against the stored hash costs a bcrypt (~0.2 s); one
+    # compared as text costs a few ms. (A long password may be refused early, so a fast long one is
+    # tried again short before it counts.)
+    t_wrong = t_long
+    if t_wrong < 0.03:
+        t_wrong = timed({"username": "admin", "password": "senha-errada"})[1]
+    if t_wrong < 0.03:
+        fail(
+            "POST /login: a senha errada foi recusada rápido demais para ter passado pelo bcrypt.",
+            expected="bcrypt.checkpw da senha contra o hash guardado (~0,2 s, de propósito)",
+            got=f"recusada em {t_wrong * 1000:.0f} ms".replace(".", ","),
+            hint="guarde só o hash bcrypt da senha (nunca a senha em texto) e confira com bcrypt.checkpw: "
+            "comparar texto deixa a senha legível para quem lê o código ou o banco.",
+            section="5.2",
+        )
     # the wrong password of a known user paid for bcrypt; an unknown user must pay for it too
     slow, fast = t_long, t_unknown
     if slow > 0.05 and fast < 0.25 * slow:  # bcrypt costs ~0.2 s; skipping it answers in ~2 ms

@@ -656,6 +656,16 @@ MISTAKES += [
             [('            options={"require_exp": True, "require_sub": True},',
               '            options={"require_exp": True, "require_sub": True, "leeway": 600},')],
             "auth.rejeita", "leeway", today="pega, com uma dica que não falava de leeway"),
+    Variant("senha_texto_puro", "a senha guardada em texto e comparada com compare_digest, sem bcrypt",
+            [("""    user = USERS.get(username)
+    hashed = user["password_hash"] if user else _DUMMY_HASH
+    # bcrypt só usa os primeiros 72 bytes; o bcrypt 5 levanta ValueError (500!) em vez de cortar
+    password_ok = bcrypt.checkpw(password.encode("utf-8")[:72], hashed)
+    return user is not None and password_ok
+""", """    senhas = {"admin": "admin123"}  # (copiado do Dia 2)
+    esperada = senhas.get(username, "")
+    return secrets.compare_digest(password.encode("utf-8"), esperada.encode("utf-8")) and username in senhas
+""")], "login.credenciais_erradas", "rápido demais", today="passa"),
     Variant("done_no_laco", "o yield do [DONE] dentro do laço: um [DONE] depois de cada token",
             [(SSE_YIELD + "    except Exception:", SSE_YIELD + '            yield format_sse("[DONE]")\n    except Exception:')],
             "generate.enquadramento", "uma vez só", today="pega:generate.done (o enquadramento passava)"),
