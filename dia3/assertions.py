@@ -470,8 +470,10 @@ def stream_while_the_model_holds(api: Api, mock, path: str, body: dict, *, count
 
 def pull_with_the_judges_clock(subject, gen, delay: float, *, what: str) -> tuple[list, int]:
     """Pull the remote generator ``gen`` to the end, firing each ``asyncio.sleep(delay)`` as soon as
-    it starts (the judge's clock, ``Subject.wake``): (the items, how many pulls waited — a fired
-    sleep, or ``delay`` of real time for code that waits some other way, as in a thread)."""
+    it starts (the judge's clock, ``Subject.wake``): (the items, how many of the pulls that gave an
+    item waited — a fired sleep, or ``delay`` of real time for code that waits some other way, as in
+    a thread). The last pull, which only ends the generator, does not count: a wait after each
+    yield instead of before it would otherwise look the same."""
     import time
 
     from dia3.judge import decode
@@ -482,9 +484,9 @@ def pull_with_the_judges_clock(subject, gen, delay: float, *, what: str) -> tupl
         rid = subject.send("anext", handle=gen.handle)
         fired = subject.wake(delay, within=0.03)
         reply = subject.wait(rid, 5, what)
-        waited += bool(fired) or time.monotonic() - started >= 0.75 * delay
         if reply.get("stop"):
             break
+        waited += bool(fired) or time.monotonic() - started >= 0.75 * delay
         items.append(decode(reply.get("value")))
     return items, waited
 

@@ -466,6 +466,9 @@ MISTAKES += [
     M("ex01_geradores", "espera_so_entre", "count espera só entre os números (não antes do primeiro)",
       [("        await asyncio.sleep(delay)\n        yield i\n", "        if i > 1:\n            await asyncio.sleep(delay)\n        yield i\n")],
       "ex01.count.espera", "não esperou", today="pega"),
+    M("ex01_geradores", "espera_depois_do_yield", "count entrega o número e só depois espera (o primeiro sai na hora)",
+      [("        await asyncio.sleep(delay)\n        yield i\n", "        yield i\n        await asyncio.sleep(delay)\n")],
+      "ex01.count.espera", "não esperou", today="passa (a espera da última volta, que só encerra o gerador, contava)"),
 ]
 
 A = ExMistake
