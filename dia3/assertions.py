@@ -232,6 +232,7 @@ def auth_cases(api: Api) -> dict[str, dict]:
         "sem_sub": {"headers": api.headers(api.token(sub=None))},
         "sub_inexistente": {"headers": api.headers(api.token(sub="mallory"))},
         "token_na_query": {"headers": {}, "params": {"token": api.token(), "access_token": api.token()}},
+        "token_no_cookie": {"headers": {"Cookie": f"access_token={api.token()}; token={api.token()}"}},
     }
 
 
@@ -247,6 +248,8 @@ AUTH_HINTS = {
     "sem_sub": 'exija a claim sub: options={"require_sub": True} e confira se o usuário existe.',
     "sub_inexistente": "depois de decodificar, confira se o usuário (sub) existe em USERS.",
     "token_na_query": "token só no header Authorization: na URL ele vaza em logs e no histórico.",
+    "token_no_cookie": "token só no header Authorization: um cookie o navegador manda sozinho em todo pedido, "
+                       "até nos que outro site dispara (CSRF).",
 }
 
 

@@ -666,6 +666,14 @@ MISTAKES += [
     esperada = senhas.get(username, "")
     return secrets.compare_digest(password.encode("utf-8"), esperada.encode("utf-8")) and username in senhas
 """)], "login.credenciais_erradas", "rápido demais", today="passa"),
+    Variant("token_no_cookie", "get_current_user aceita o token de um cookie access_token (\"para a página\")",
+            [("    credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),\n) -> str:",
+              "    request: Request,\n    credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),\n) -> str:"),
+             ("    ### BEGIN SOLUTION\n    if credentials is None or credentials.scheme.lower() != \"bearer\":",
+              "    ### BEGIN SOLUTION\n    if credentials is None and request.cookies.get(\"access_token\"):\n"
+              "        return verify_token(request.cookies[\"access_token\"])\n"
+              "    if credentials is None or credentials.scheme.lower() != \"bearer\":")],
+            "auth.rejeita", "cookie", today="passa"),
     Variant("done_no_laco", "o yield do [DONE] dentro do laço: um [DONE] depois de cada token",
             [(SSE_YIELD + "    except Exception:", SSE_YIELD + '            yield format_sse("[DONE]")\n    except Exception:')],
             "generate.enquadramento", "uma vez só", today="pega:generate.done (o enquadramento passava)"),
