@@ -288,7 +288,7 @@ def test_login_returns_bearer_token(api, app_server):
 
 
 @pytest.mark.check("login.credenciais_erradas", todo=2)
-def test_login_rejects_bad_credentials_uniformly(api):
+def test_login_rejects_bad_credentials_uniformly(api, app_server):
     def timed(body):
         started = time.monotonic()
         resp = api.post("/login", body)
@@ -337,6 +337,17 @@ def test_login_rejects_bad_credentials_uniformly(api):
             got=f"recusada em {t_wrong * 1000:.0f} ms".replace(".", ","),
             hint="guarde só o hash bcrypt da senha (nunca a senha em texto) e confira com bcrypt.checkpw: "
             "comparar texto deixa a senha legível para quem lê o código ou o banco.",
+            section="5.2",
+        )
+    _errors, logs = app_server.subject.observe(2)
+    leaked = [r for r in logs if any(pw in r.get("message", "") for pw in (PASSWORD_72, "admin123", "senha-errada"))]
+    if leaked:
+        fail(
+            "POST /login: a senha tentada foi parar no log do servidor.",
+            expected="o log sem a senha (no máximo o usuário e o motivo)",
+            got=short(leaked[0]["message"], 120),
+            hint="nunca registre a senha, nem a errada: quem lê o log (ou o serviço que o guarda) a leria "
+            "(e a senha errada costuma ser quase a certa, ou a de outro site).",
             section="5.2",
         )
     # the wrong password of a known user paid for bcrypt; an unknown user must pay for it too

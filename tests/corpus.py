@@ -674,6 +674,11 @@ MISTAKES += [
               "        return verify_token(request.cookies[\"access_token\"])\n"
               "    if credentials is None or credentials.scheme.lower() != \"bearer\":")],
             "auth.rejeita", "cookie", today="passa"),
+    Variant("log_da_senha", "o login recusado vai para o log com a senha tentada",
+            [("    if not authenticate_user(body.username, body.password):\n",
+              "    if not authenticate_user(body.username, body.password):\n"
+              "        logger.warning(\"login recusado: usuário=%r senha=%r\", body.username, body.password)\n")],
+            "login.credenciais_erradas", "log do servidor", today="passa"),
     Variant("done_no_laco", "o yield do [DONE] dentro do laço: um [DONE] depois de cada token",
             [(SSE_YIELD + "    except Exception:", SSE_YIELD + '            yield format_sse("[DONE]")\n    except Exception:')],
             "generate.enquadramento", "uma vez só", today="pega:generate.done (o enquadramento passava)"),
