@@ -700,6 +700,14 @@ def test_concurrent_streams_do_not_wait_for_each_other(api, mock):
         )
 
 
+def _loop_free_on_the_error_path(lag, elapsed: float, where: str) -> None:
+    """A retry that waits with time.sleep holds every other user's stream while the model is down."""
+    expect_loop_free(lag, elapsed, where=where, waiting="tratava a falha do modelo", own=True,
+                     expected="o loop livre também no caminho do erro (await asyncio.sleep numa nova tentativa)",
+                     hint="numa nova tentativa, espere com await asyncio.sleep(...), nunca time.sleep: no caminho do "
+                     "erro ele também para o servidor inteiro.", section="2.1")
+
+
 def _error_then_done(events) -> bool:
     """An 'event: error' sent, and a [DONE] after it: the `return` after the error event is missing."""
     first_error = next((i for i, e in enumerate(events) if e.event == "error"), None)
@@ -721,7 +729,10 @@ def _said_done_after_the_error(route: str, events, when: str) -> None:
 @pytest.mark.parametrize("route", ROUTES)
 def test_upstream_error_before_first_token(api, mock, check_env, app_server, route):
     mock.set_scenario(Scenario(fault="error_before_first_token"))
-    result = api.stream(route, stream_body(route))
+    started = time.monotonic()
+    with LagProbe(app_server.subject) as lag:
+        result = api.stream(route, stream_body(route))
+    _loop_free_on_the_error_path(lag, time.monotonic() - started, f"POST {route} com o modelo fora do ar")
     expect_no_leak(result.text, [check_env["OPENAI_API_KEY"], check_env["JWT_SECRET_KEY"]], where=f"POST {route} com o modelo fora do ar")
     if result.status == 200:
         _said_done_after_the_error(route, result.events, "antes do primeiro token")
@@ -877,7 +888,10 @@ def test_chat_with_stream_true_streams(api, mock):
 @pytest.mark.check("chat.erro_do_modelo", todo=6)
 def test_chat_non_stream_upstream_error(api, mock, check_env, app_server):
     mock.set_scenario(Scenario(fault="error_before_first_token"))
-    resp = api.post("/chat", {"prompt": PROMPT}, headers=api.headers())
+    started = time.monotonic()
+    with LagProbe(app_server.subject) as lag:
+        resp = api.post("/chat", {"prompt": PROMPT}, headers=api.headers())
+    _loop_free_on_the_error_path(lag, time.monotonic() - started, "POST /chat sem stream com o modelo fora do ar")
     expect_no_leak(resp.text, [check_env["OPENAI_API_KEY"], check_env["JWT_SECRET_KEY"]], where="POST /chat com o modelo fora do ar")
     if resp.status_code not in (502, 503, 504):
         fail(

@@ -679,6 +679,37 @@ MISTAKES += [
               "    if not authenticate_user(body.username, body.password):\n"
               "        logger.warning(\"login recusado: usuário=%r senha=%r\", body.username, body.password)\n")],
             "login.credenciais_erradas", "log do servidor", today="passa"),
+    Variant("nova_tentativa_com_time_sleep", "tenta o modelo de novo 3 vezes, esperando com time.sleep entre elas",
+            [("""    try:
+        async for token in stream_llm(prompt, model):
+            yield format_sse(token)
+    except Exception:  # CancelledError (cliente desconectou) não é Exception: segue adiante
+        logger.exception("o LLM falhou durante o streaming")
+        yield format_sse(ERROR_MESSAGE, event="error")
+        return
+""", """    for tentativa in range(3):
+        enviou = False
+        try:
+            async for token in stream_llm(prompt, model):
+                enviou = True
+                yield format_sse(token)
+        except Exception:
+            logger.exception("o LLM falhou durante o streaming (tentativa %d)", tentativa + 1)
+            if enviou or tentativa == 2:
+                yield format_sse(ERROR_MESSAGE, event="error")
+                return
+            time.sleep(0.5 * 2**tentativa)  # espera um pouco e tenta de novo
+            continue
+        break
+""")], "generate.erro_antes_do_primeiro_token", "travou o event loop", extra_imports=["time"],
+            today="passa (o loop só era vigiado no caminho do sucesso)"),
+    Variant("chat_nova_tentativa_com_time_sleep", "/chat sem stream: se o ainvoke falha, time.sleep(1) e tenta de novo",
+            [(CHAT_AINVOKE, """        try:
+            message = await llm.ainvoke([HumanMessage(content=body.prompt)])
+        except Exception:
+            time.sleep(1)  # o provedor oscila: espera 1 s e tenta de novo
+            message = await llm.ainvoke([HumanMessage(content=body.prompt)])
+""")], "chat.erro_do_modelo", "travou o event loop", extra_imports=["time"], today="passa"),
     Variant("done_no_laco", "o yield do [DONE] dentro do laço: um [DONE] depois de cada token",
             [(SSE_YIELD + "    except Exception:", SSE_YIELD + '            yield format_sse("[DONE]")\n    except Exception:')],
             "generate.enquadramento", "uma vez só", today="pega:generate.done (o enquadramento passava)"),
