@@ -386,6 +386,21 @@ def expect_model_pieces(got: list, want: list[str], *, what: str, section: str) 
     if "".join(got) == "".join(want):
         fail(f"{what} entregou o texto certo, mas não aos pedaços.", expected=f"{len(want)} pedaços, um por chunk do modelo",
              got=f"{len(got)} pedaço(s)", hint="um yield por chunk do astream; não junte nem divida.", section=section)
+    if got == [w.strip() for w in want if w.strip()]:
+        fail(f"{what} tirou os espaços e as quebras de linha dos pedaços (strip).",
+             expected="cada chunk.content como veio: ' mundo' com o espaço, '\\n\\n' inteiro",
+             got=short(got[:6]), hint="não use strip() nos pedaços: o espaço e a quebra de linha fazem parte do "
+             "texto (sem eles, as palavras grudam e os parágrafos somem). Só pule os vazios.", section="4.1")
+    if got == [w for w in want if w.strip()]:
+        fail(f"{what} pulou os pedaços que são só espaço ou quebra de linha.",
+             expected="todo chunk.content que não é vazio, inclusive '\\n\\n' (a quebra entre parágrafos)",
+             got=f"{len(got)} de {len(want)} pedaços", hint="pule só o vazio (if chunk.content:), não o que "
+             "fica vazio depois de um strip(): a quebra de linha faz parte do texto.", section="4.1")
+    sofar = ["".join(want[:i + 1]) for i in range(len(want))]
+    if len(got) > 1 and got == [t for t, w in zip(sofar, want) if w]:
+        fail(f"{what} entregou o texto acumulado a cada chunk, não o pedaço novo.",
+             expected="só o pedaço novo de cada chunk (o cliente é quem junta)", got=short(got[:3]),
+             hint="yield chunk.content, e não o texto somado até ali: o cliente recebe tudo repetido.", section="4.1")
     expected, received = around_first_difference(want, got)
     fail(f"{what} não entregou o que o modelo mandou.", expected=expected, got=received,
          hint="yield chunk.content para cada chunk de llm.astream([HumanMessage(content=prompt)]).", section=section)

@@ -710,6 +710,18 @@ MISTAKES += [
             time.sleep(1)  # o provedor oscila: espera 1 s e tenta de novo
             message = await llm.ainvoke([HumanMessage(content=body.prompt)])
 """)], "chat.erro_do_modelo", "travou o event loop", extra_imports=["time"], today="passa"),
+    Variant("pula_so_espaco", "pula os chunks que ficam vazios depois de strip(): a quebra de linha '\\n\\n' some",
+            [("            if isinstance(chunk.content, str) and chunk.content:\n",
+              "            if isinstance(chunk.content, str) and chunk.content.strip():\n")],
+            "stream_llm.pedacos", "só espaço ou quebra", today="pega, sem dizer o que faltou"),
+    Variant("texto_acumulado", "entrega o texto somado até ali a cada chunk, não o pedaço novo",
+            [(ASTREAM_BLOCK, """    texto = ""
+    async with aclosing(llm.astream([HumanMessage(content=prompt)])) as chunks:
+        async for chunk in chunks:
+            if isinstance(chunk.content, str) and chunk.content:
+                texto += chunk.content
+                yield texto
+""")], "stream_llm.pedacos", "acumulado", today="pega, mostrando só a primeira diferença"),
     Variant("done_no_laco", "o yield do [DONE] dentro do laço: um [DONE] depois de cada token",
             [(SSE_YIELD + "    except Exception:", SSE_YIELD + '            yield format_sse("[DONE]")\n    except Exception:')],
             "generate.enquadramento", "uma vez só", today="pega:generate.done (o enquadramento passava)"),
