@@ -52,6 +52,9 @@ def test_simple_event(exercise):
         text, event = _one_event(exercise, data)
         if event.data != data:
             hint = "escreva 'data: ' + texto, com UM espaço: o cliente remove exatamente um espaço depois dos dois-pontos."
+            if event.data.startswith('"') and event.data.endswith('"') and len(event.data) > 1:
+                hint = ("o texto foi como JSON (json.dumps põe aspas e troca o 'á' por \\u00e1): escreva o texto "
+                        "como está, 'data: ' + texto.")
             fail(f"format_sse({data!r}) chegou diferente no cliente.", expected=repr(data), got=f"{event.data!r} (enviado: {short(text)})",
                  hint=hint, section="3.1")
         if event.event != "message":

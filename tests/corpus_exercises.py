@@ -135,6 +135,10 @@ MISTAKES = [
       [("        yield piece\n", "        yield piece.strip()\n")],
       "ex04.fake_tokens", "não volta igual"),
     # ex05 — JWT
+    M("ex02_formato_sse", "json_dumps", "o data em JSON: f\"data: {json.dumps(data)}\"",
+      [('    body = "".join(f"data: {line}\\n" for line in LINE_BREAK.split(data))\n',
+        "    body = f\"data: {__import__('json').dumps(data)}\\n\"\n")],
+      "ex02.format.simples", "json.dumps", today="pega, com a dica do espaço depois dos dois-pontos"),
     M("ex04_streaming_response", "nao_pula_vazio", "não pula o pedaço vazio (texto que começa com espaço: um evento vazio)",
       [("        if not piece:\n            continue\n", "")],
       "ex04.fake_tokens", "não vazio", today="passa (o texto da verificação não começava com espaço)"),
