@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dia3.assertions import (
+    expect_cancellation_propagated,
     expect_failure_handled,
     expect_no_leak,
     expect_stream_text,
@@ -64,3 +65,29 @@ def test_error_before_first_token(ex_api, mock, exercise_server):
         fail("Com o modelo fora do ar, a resposta foi um erro do servidor.", expected="200 com event: error (ou 502)",
              got=f"status {result.status}", hint="o try/except precisa envolver o laço inteiro do stream.", section="3.3")
     expect_failure_handled(exercise_server.subject, where="POST /api/generate com o modelo fora do ar")
+
+
+@pytest.mark.check("ex09.cliente_sai", todo=1)
+def test_a_client_leaving_is_not_a_model_failure(ex_api, mock, exercise_server):
+    """The client leaves mid-stream: CancelledError, not a model failure. A bare `except:` (or
+    `except BaseException`) around the loop takes it for one, logs a false alarm and swallows it."""
+    mock.set_scenario(Scenario(hold_after=3))
+    result = ex_api.stream("/api/generate", {"prompt": PROMPT}, read_timeout=4, until=lambda ev: len(ev) >= 3)
+    mock.release()
+    if len(result.events) < 3:
+        fail("O stream não começou enquanto o modelo gerava.", expected="3 eventos antes de o cliente sair",
+             got=f"{len(result.events)} ({result.error or 'fim'})", hint="faça yield de cada token assim que ele chega.",
+             section="3.3")
+    expect_cancellation_propagated(exercise_server.subject, where="POST /api/generate com o cliente saindo no meio",
+                                   section="4.2")
+    # and the server goes on: the next stream, to the end (this also keeps the check honest on a
+    # file whose TODO is not done yet, where nothing past the first tokens ever runs)
+    mock.set_scenario(Scenario())
+    after = ex_api.stream("/api/generate", {"prompt": PROMPT})
+    if [e.data for e in after.events][-1:] != ["[DONE]"]:
+        fail("Depois de um cliente sair no meio, o stream seguinte não foi até o [DONE].",
+             expected="o pedido seguinte inteiro, terminando em data: [DONE]",
+             got=short([e.data for e in after.events][-3:]) + (f"; {after.error}" if after.error else ""),
+             hint="o [DONE] vem depois do try/except, e a saída de um cliente não pode deixar nada quebrado.",
+             section="3.3")
+

@@ -306,7 +306,7 @@ def expect_cancellation_propagated(subject, *, where: str, section: str = "4.2")
             f"{where}: o cancelamento (CancelledError) foi engolido.",
             expected="o CancelledError seguindo adiante até o servidor, depois da limpeza",
             got=f"{what} (em {first.get('where', '?')})",
-            hint="except asyncio.CancelledError: registre/conte e `raise` — nunca `return` nem `except BaseException` "
+            hint="except asyncio.CancelledError: registre/conte e `raise` — nunca `return`, nem `except:` ou `except BaseException` "
             "sem repassar: quem cancelou (o servidor) precisa saber que o cancelamento aconteceu.",
             section=section,
         )
