@@ -119,8 +119,11 @@ def test_take_closes_the_generator(exercise):
             was_closed = not more
         if not was_closed:
             fail(f"take(gen, {k}) voltou sem fechar o gerador.",
-                 expected="o `finally` do gerador rodou antes de take() voltar",
-                 got="o gerador ficou aberto (pausado no yield)",
-                 hint="use `async with contextlib.aclosing(gen) as items:` em volta do laço (ou await gen.aclose()). "
-                 "É o mesmo mecanismo que cancela o stream do LLM quando o cliente desconecta.",
+                 expected="o gerador fechado antes de take() voltar" + ("" if k else ", mesmo com k == 0"),
+                 got="o gerador ficou aberto (pausado no yield)" if k else
+                 "o gerador ficou aberto: ainda dava para pedir itens a ele depois do take",
+                 hint=("use `async with contextlib.aclosing(gen) as items:` em volta do laço (ou await gen.aclose()). "
+                       "É o mesmo mecanismo que cancela o stream do LLM quando o cliente desconecta.") if k else
+                 "o `return` do k <= 0 também precisa fechar: ponha-o dentro do `async with aclosing(gen)` "
+                 "(ou chame await gen.aclose() antes de voltar).",
                  section="4.2")

@@ -473,6 +473,12 @@ MISTAKES += [
     M("ex01_geradores", "espera_so_entre", "count espera só entre os números (não antes do primeiro)",
       [("        await asyncio.sleep(delay)\n        yield i\n", "        if i > 1:\n            await asyncio.sleep(delay)\n        yield i\n")],
       "ex01.count.espera", "não esperou", today="pega"),
+    M("ex01_geradores", "fecha_so_no_break", "fecha o gerador só depois do break: com k == 0 volta sem fechar",
+      [("    async with aclosing(gen) as items:\n        if k <= 0:\n            return result\n        async for item in items:\n"
+        "            result.append(item)\n            if len(result) >= k:\n                break\n",
+        "    if k <= 0:\n        return result\n    async for item in gen:\n        result.append(item)\n"
+        "        if len(result) >= k:\n            await gen.aclose()\n            break\n")],
+      "ex01.take.fecha", "mesmo com k == 0", today="pega, dizendo 'pausado no yield' de um gerador que nem começou"),
     M("ex01_geradores", "espera_depois_do_yield", "count entrega o número e só depois espera (o primeiro sai na hora)",
       [("        await asyncio.sleep(delay)\n        yield i\n", "        yield i\n        await asyncio.sleep(delay)\n")],
       "ex01.count.espera", "não esperou", today="passa (a espera da última volta, que só encerra o gerador, contava)"),
